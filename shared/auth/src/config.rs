@@ -1,0 +1,335 @@
+//! Configuration, read once at cold start from the environment variables of DESIGN §6.
+//!
+//! Each function reads only the groups it needs; a missing or malformed variable fails start-up
+//! with a message naming it.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::error::ConfigError;
+
+/// A source of variables: the process environment in production, a map in tests
+/// (edition 2024 makes `set_var` unsafe, and tests must not race on the real environment).
+pub struct Env {
+    vars: HashMap<String, String>,
+}
+
+impl Env {
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars().collect(),
+        }
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    /// A set, non-blank value; blank counts as unset so `FOO=` in a template does not pass.
+    pub fn optional(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, name: &'static str) -> Result<String, ConfigError> {
+        self.optional(name).ok_or(ConfigError::Missing(name))
+    }
+
+    pub fn parsed_or<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(raw) => raw.parse().map_err(|e: T::Err| ConfigError::Invalid {
+                name,
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.optional(name).map(|v| v.to_ascii_lowercase()) {
+            None => Ok(default),
+            Some(v) if matches!(v.as_str(), "1" | "true" | "yes" | "on") => Ok(true),
+            Some(v) if matches!(v.as_str(), "0" | "false" | "no" | "off") => Ok(false),
+            Some(v) => Err(ConfigError::Invalid {
+                name,
+                reason: format!("expected true or false, got {v:?}"),
+            }),
+        }
+    }
+
+    fn bounded(&self, name: &'static str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+        let value = self.parsed_or(name, default)?;
+        if (min..=max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError::Invalid {
+                name,
+                reason: format!("must be between {min} and {max}, got {value}"),
+            })
+        }
+    }
+}
+
+/// The user pool and app client the functions act on.
+#[derive(Debug, Clone)]
+pub struct CognitoConfig {
+    pub region: String,
+    pub user_pool_id: String,
+    pub client_id: String,
+    /// Only for app clients created with a secret; never logged.
+    pub client_secret: Option<String>,
+    /// `https://cognito-idp.{region}.amazonaws.com/{pool}` unless `COGNITO_ISSUER` overrides it
+    /// (the local stand-in serves its own issuer).
+    pub issuer: String,
+}
+
+impl CognitoConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let region = env
+            .optional("AWS_REGION")
+            .or_else(|| env.optional("AWS_DEFAULT_REGION"))
+            .ok_or(ConfigError::Missing("AWS_REGION"))?;
+        let user_pool_id = env.required("USER_POOL_ID")?;
+        if !user_pool_id.starts_with(&format!("{region}_")) {
+            return Err(ConfigError::Invalid {
+                name: "USER_POOL_ID",
+                reason: format!("expected an id of the form {region}_XXXXXXXXX"),
+            });
+        }
+        let issuer = env
+            .optional("COGNITO_ISSUER")
+            .map(|i| i.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"));
+        Ok(Self {
+            client_id: env.required("USER_POOL_CLIENT_ID")?,
+            client_secret: env.optional("USER_POOL_CLIENT_SECRET"),
+            region,
+            user_pool_id,
+            issuer,
+        })
+    }
+}
+
+/// Server-side sign-in rules: how often codes may be sent and how many guesses a code allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpPolicy {
+    /// Must equal the app client's `AuthSessionValidity`: the login record lives exactly as long.
+    pub session_validity: Duration,
+    pub resend_cooldown: Duration,
+    pub max_sends_per_window: u32,
+    pub send_window: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for OtpPolicy {
+    fn default() -> Self {
+        Self {
+            session_validity: Duration::from_secs(3 * 60),
+            resend_cooldown: Duration::from_secs(30),
+            max_sends_per_window: 5,
+            send_window: Duration::from_secs(15 * 60),
+            max_attempts: 3,
+        }
+    }
+}
+
+impl OtpPolicy {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            // Cognito accepts 3 to 15 minutes.
+            session_validity: Duration::from_secs(
+                60 * env.bounded("AUTH_SESSION_VALIDITY_MINUTES", 3, 3, 15)?,
+            ),
+            resend_cooldown: Duration::from_secs(env.bounded("OTP_RESEND_COOLDOWN_SECONDS", 30, 0, 3600)?),
+            max_sends_per_window: env.bounded("OTP_MAX_SENDS_PER_WINDOW", 5, 1, 100)? as u32,
+            send_window: Duration::from_secs(env.bounded("OTP_SEND_WINDOW_SECONDS", 900, 1, 86_400)?),
+            max_attempts: env.bounded("OTP_MAX_ATTEMPTS", 3, 1, 10)? as u32,
+        })
+    }
+}
+
+/// DynamoDB table names.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// Login records and per-email send history, both with a TTL attribute `expires_at`.
+    pub auth_state: String,
+    pub guests: String,
+    pub reservations: String,
+}
+
+impl Tables {
+    pub fn auth_state(env: &Env) -> Result<String, ConfigError> {
+        env.required("AUTH_STATE_TABLE")
+    }
+    pub fn guests(env: &Env) -> Result<String, ConfigError> {
+        env.required("GUESTS_TABLE")
+    }
+    pub fn reservations(env: &Env) -> Result<String, ConfigError> {
+        env.required("RESERVATIONS_TABLE")
+    }
+}
+
+/// How `refresh` talks to Cognito.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshConfig {
+    /// Use `InitiateAuth(REFRESH_TOKEN_AUTH)` when `GetTokensFromRefreshToken` is not available
+    /// (for example an emulator or a partition without it). Never used with rotation on.
+    pub fallback_to_initiate_auth: bool,
+}
+
+impl RefreshConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            fallback_to_initiate_auth: env.flag("REFRESH_TOKEN_AUTH_FALLBACK", false)?,
+        })
+    }
+}
+
+/// JWT verification settings (DESIGN §5).
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub leeway: Duration,
+    pub jwks_fetch_timeout: Duration,
+    /// Minimum time between two JWKS refetches caused by an unknown `kid`.
+    pub jwks_refetch_cooldown: Duration,
+}
+
+impl JwtConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            leeway: Duration::from_secs(env.bounded("JWT_LEEWAY_SECONDS", 5, 0, 300)?),
+            jwks_fetch_timeout: Duration::from_millis(env.bounded("JWKS_FETCH_TIMEOUT_MS", 3000, 100, 30_000)?),
+            jwks_refetch_cooldown: Duration::from_secs(env.bounded("JWKS_REFETCH_COOLDOWN_SECONDS", 10, 0, 3600)?),
+        })
+    }
+}
+
+/// CORS for the HTTP envelope: which browser origins may call the function.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorsConfig {
+    /// Exact origins, or a single `*`. Empty: no CORS headers at all.
+    pub allowed_origins: Vec<String>,
+    pub max_age_seconds: u64,
+}
+
+impl CorsConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let allowed_origins: Vec<String> = env
+            .optional("CORS_ALLOWED_ORIGINS")
+            .map(|raw| {
+                raw.split(',')
+                    .map(|o| o.trim().trim_end_matches('/').to_owned())
+                    .filter(|o| !o.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(bad) = allowed_origins
+            .iter()
+            .find(|o| *o != "*" && !(o.starts_with("https://") || o.starts_with("http://")))
+        {
+            return Err(ConfigError::Invalid {
+                name: "CORS_ALLOWED_ORIGINS",
+                reason: format!("{bad:?} is not an origin like https://app.example.com"),
+            });
+        }
+        Ok(Self {
+            allowed_origins,
+            max_age_seconds: env.bounded("CORS_MAX_AGE_SECONDS", 600, 0, 86_400)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("AWS_REGION", "eu-west-1"),
+            ("USER_POOL_ID", "eu-west-1_AbCdEf123"),
+            ("USER_POOL_CLIENT_ID", "client123"),
+        ]
+    }
+
+    #[test]
+    fn issuer_is_derived_from_region_and_pool() {
+        let cfg = CognitoConfig::from_env(&Env::from_pairs(base())).unwrap();
+        assert_eq!(
+            cfg.issuer,
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
+        );
+        assert_eq!(cfg.client_secret, None);
+    }
+
+    #[test]
+    fn issuer_override_wins() {
+        let mut vars = base();
+        vars.push(("COGNITO_ISSUER", "http://127.0.0.1:9229/eu-west-1_AbCdEf123/"));
+        let cfg = CognitoConfig::from_env(&Env::from_pairs(vars)).unwrap();
+        assert_eq!(cfg.issuer, "http://127.0.0.1:9229/eu-west-1_AbCdEf123");
+    }
+
+    #[test]
+    fn missing_variable_is_named() {
+        let env = Env::from_pairs([("AWS_REGION", "eu-west-1"), ("USER_POOL_ID", "eu-west-1_x")]);
+        let err = CognitoConfig::from_env(&env).unwrap_err();
+        assert_eq!(err.to_string(), "missing required environment variable USER_POOL_CLIENT_ID");
+        let err = Tables::guests(&env).unwrap_err();
+        assert!(err.to_string().contains("GUESTS_TABLE"));
+    }
+
+    #[test]
+    fn blank_counts_as_missing() {
+        let env = Env::from_pairs([("AUTH_STATE_TABLE", "  ")]);
+        assert!(matches!(Tables::auth_state(&env), Err(ConfigError::Missing("AUTH_STATE_TABLE"))));
+    }
+
+    #[test]
+    fn pool_from_another_region_is_refused() {
+        let env = Env::from_pairs([
+            ("AWS_REGION", "us-east-1"),
+            ("USER_POOL_ID", "eu-west-1_AbCdEf123"),
+            ("USER_POOL_CLIENT_ID", "c"),
+        ]);
+        let err = CognitoConfig::from_env(&env).unwrap_err().to_string();
+        assert!(err.contains("USER_POOL_ID"), "{err}");
+    }
+
+    #[test]
+    fn otp_policy_defaults_and_bounds() {
+        assert_eq!(OtpPolicy::from_env(&Env::from_pairs([])).unwrap(), OtpPolicy::default());
+        let env = Env::from_pairs([("AUTH_SESSION_VALIDITY_MINUTES", "20")]);
+        let err = OtpPolicy::from_env(&env).unwrap_err().to_string();
+        assert!(err.contains("AUTH_SESSION_VALIDITY_MINUTES") && err.contains("between 3 and 15"), "{err}");
+        let env = Env::from_pairs([("OTP_RESEND_COOLDOWN_SECONDS", "soon")]);
+        assert!(OtpPolicy::from_env(&env).unwrap_err().to_string().contains("OTP_RESEND_COOLDOWN_SECONDS"));
+    }
+
+    #[test]
+    fn cors_origins_are_parsed_and_checked() {
+        let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "https://a.example.com/, http://localhost:5173")]);
+        let cors = CorsConfig::from_env(&env).unwrap();
+        assert_eq!(cors.allowed_origins, ["https://a.example.com", "http://localhost:5173"]);
+        let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "a.example.com")]);
+        assert!(CorsConfig::from_env(&env).is_err());
+    }
+
+    #[test]
+    fn flags_accept_common_spellings_only() {
+        let env = Env::from_pairs([("REFRESH_TOKEN_AUTH_FALLBACK", "TRUE")]);
+        assert!(RefreshConfig::from_env(&env).unwrap().fallback_to_initiate_auth);
+        let env = Env::from_pairs([("REFRESH_TOKEN_AUTH_FALLBACK", "maybe")]);
+        assert!(RefreshConfig::from_env(&env).is_err());
+    }
+}

@@ -1,0 +1,287 @@
+//! The one error type of the domain, mapped once to the wire failure shape (DESIGN §3)
+//! and once to an HTTP status.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// Stable error codes of the wire contract. Frontends and agents branch on these strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    InvalidEmail,
+    InvalidOtpFormat,
+    InvalidOtp,
+    OtpExpired,
+    MaxAttempts,
+    LoginNotFound,
+    RateLimited,
+    AuthRequired,
+    TokenExpired,
+    InvalidToken,
+    RefreshFailed,
+    UpstreamUnavailable,
+    InvalidInput,
+    InternalError,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidEmail => "INVALID_EMAIL",
+            Self::InvalidOtpFormat => "INVALID_OTP_FORMAT",
+            Self::InvalidOtp => "INVALID_OTP",
+            Self::OtpExpired => "OTP_EXPIRED",
+            Self::MaxAttempts => "MAX_ATTEMPTS",
+            Self::LoginNotFound => "LOGIN_NOT_FOUND",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::AuthRequired => "AUTH_REQUIRED",
+            Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::InvalidToken => "INVALID_TOKEN",
+            Self::RefreshFailed => "REFRESH_FAILED",
+            Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
+            Self::InvalidInput => "INVALID_INPUT",
+            Self::InternalError => "INTERNAL_ERROR",
+        }
+    }
+}
+
+/// Why a JWT was refused. Logged for operators; callers only ever see the error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRejection {
+    Malformed,
+    Algorithm,
+    UnknownKey,
+    Signature,
+    Issuer,
+    TokenUse,
+    Audience,
+    NotYetValid,
+    MissingClaim,
+    KeysUnavailable,
+}
+
+/// Every expected failure of a tool, plus `Internal` for faults no caller can fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid email address")]
+    InvalidEmail,
+    #[error("the code must be 6 to 8 digits")]
+    InvalidOtpFormat,
+    #[error("wrong code (attempt {attempts})")]
+    InvalidOtp { attempts: u32, remaining: u32 },
+    #[error("the sign-in session expired")]
+    OtpExpired,
+    #[error("too many wrong codes")]
+    MaxAttempts { attempts: u32 },
+    #[error("no pending sign-in for this session")]
+    LoginNotFound,
+    #[error("rate limited for {retry_after}s")]
+    RateLimited { retry_after: u64 },
+    #[error("no access token presented")]
+    AuthRequired,
+    #[error("the access token has expired")]
+    TokenExpired,
+    #[error("token rejected: {0:?}")]
+    InvalidToken(TokenRejection),
+    #[error("refresh refused: {0}")]
+    RefreshFailed(String),
+    #[error("upstream unavailable: {0}")]
+    UpstreamUnavailable(String),
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// A bug or a misconfiguration: surfaces as a Lambda error (or HTTP 500), never as a tool result.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AuthError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidEmail => ErrorCode::InvalidEmail,
+            Self::InvalidOtpFormat => ErrorCode::InvalidOtpFormat,
+            Self::InvalidOtp { .. } => ErrorCode::InvalidOtp,
+            Self::OtpExpired => ErrorCode::OtpExpired,
+            Self::MaxAttempts { .. } => ErrorCode::MaxAttempts,
+            Self::LoginNotFound => ErrorCode::LoginNotFound,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::AuthRequired => ErrorCode::AuthRequired,
+            Self::TokenExpired => ErrorCode::TokenExpired,
+            Self::InvalidToken(_) => ErrorCode::InvalidToken,
+            Self::RefreshFailed(_) => ErrorCode::RefreshFailed,
+            Self::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
+            Self::InvalidInput(_) => ErrorCode::InvalidInput,
+            Self::Internal(_) => ErrorCode::InternalError,
+        }
+    }
+
+    /// Throttling, timeouts and upstream faults may succeed when repeated; auth and validation never do.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited { .. } | Self::UpstreamUnavailable(_)
+        )
+    }
+
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Internal(_))
+    }
+
+    /// A sentence safe to show a guest: never the internal detail carried by some variants.
+    pub fn public_message(&self) -> String {
+        match self {
+            Self::InvalidEmail => "That doesn't look like a valid email address.".into(),
+            Self::InvalidOtpFormat => "The code should be 6 to 8 digits, as written in the email.".into(),
+            Self::InvalidOtp { remaining, .. } => format!(
+                "That code isn't right. {remaining} attempt{} left.",
+                if *remaining == 1 { "" } else { "s" }
+            ),
+            Self::OtpExpired => "The code has expired. Please ask for a new one.".into(),
+            Self::MaxAttempts { .. } => {
+                "Too many wrong codes. Please ask for a new code.".into()
+            }
+            Self::LoginNotFound => {
+                "This sign-in is no longer pending. Please ask for a new code.".into()
+            }
+            Self::RateLimited { retry_after } => {
+                format!("Please wait {retry_after} seconds before trying again.")
+            }
+            Self::AuthRequired => "Please sign in first.".into(),
+            Self::TokenExpired => "The session has expired; refresh it and try again.".into(),
+            Self::InvalidToken(_) => "The sign-in is not valid. Please sign in again.".into(),
+            Self::RefreshFailed(_) => "The session can't be renewed. Please sign in again.".into(),
+            Self::UpstreamUnavailable(_) => {
+                "The sign-in service is busy. Please try again in a moment.".into()
+            }
+            Self::InvalidInput(detail) => format!("Invalid request: {detail}"),
+            Self::Internal(_) => "Something went wrong on our side.".into(),
+        }
+    }
+
+    /// The failure shape of DESIGN §3: `{success: false, error_code, message, retryable, ...}`.
+    pub fn to_failure(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("success".into(), Value::Bool(false));
+        body.insert("error_code".into(), self.code().as_str().into());
+        body.insert("message".into(), self.public_message().into());
+        body.insert("retryable".into(), self.retryable().into());
+        match self {
+            Self::InvalidOtp {
+                attempts,
+                remaining,
+            } => {
+                body.insert("attempts".into(), (*attempts).into());
+                body.insert("attempts_remaining".into(), (*remaining).into());
+            }
+            Self::MaxAttempts { attempts } => {
+                body.insert("attempts".into(), (*attempts).into());
+                body.insert("attempts_remaining".into(), 0.into());
+            }
+            Self::RateLimited { retry_after } => {
+                body.insert("retry_after".into(), (*retry_after).into());
+            }
+            _ => {}
+        }
+        Value::Object(body)
+    }
+
+    /// The HTTP status a frontend sees for this failure.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::InvalidEmail | Self::InvalidOtpFormat | Self::InvalidInput(_) => 400,
+            Self::InvalidOtp { .. }
+            | Self::OtpExpired
+            | Self::MaxAttempts { .. }
+            | Self::LoginNotFound
+            | Self::AuthRequired
+            | Self::TokenExpired
+            | Self::InvalidToken(_)
+            | Self::RefreshFailed(_) => 401,
+            Self::RateLimited { .. } => 429,
+            Self::UpstreamUnavailable(_) => 503,
+            Self::Internal(_) => 500,
+        }
+    }
+}
+
+/// A start-up fault: the function cannot serve anything until an operator fixes it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing required environment variable {0}")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn invalid_otp_failure_carries_attempt_counts() {
+        let body = AuthError::InvalidOtp {
+            attempts: 1,
+            remaining: 2,
+        }
+        .to_failure();
+        assert_eq!(
+            body,
+            json!({
+                "success": false,
+                "error_code": "INVALID_OTP",
+                "message": "That code isn't right. 2 attempts left.",
+                "retryable": false,
+                "attempts": 1,
+                "attempts_remaining": 2
+            })
+        );
+    }
+
+    #[test]
+    fn rate_limited_is_retryable_with_retry_after_and_429() {
+        let err = AuthError::RateLimited { retry_after: 17 };
+        let body = err.to_failure();
+        assert_eq!(body["error_code"], "RATE_LIMITED");
+        assert_eq!(body["retryable"], true);
+        assert_eq!(body["retry_after"], 17);
+        assert_eq!(err.http_status(), 429);
+    }
+
+    #[test]
+    fn upstream_unavailable_hides_detail_from_the_guest() {
+        let err = AuthError::UpstreamUnavailable("dynamodb timeout at 10.0.0.1".into());
+        let body = err.to_failure();
+        assert_eq!(body["retryable"], true);
+        assert!(!body["message"].as_str().unwrap_or_default().contains("10.0.0.1"));
+        assert_eq!(err.http_status(), 503);
+    }
+
+    #[test]
+    fn auth_failures_are_not_retryable_and_map_to_401() {
+        for err in [
+            AuthError::AuthRequired,
+            AuthError::TokenExpired,
+            AuthError::InvalidToken(TokenRejection::Signature),
+            AuthError::RefreshFailed("revoked".into()),
+            AuthError::OtpExpired,
+            AuthError::MaxAttempts { attempts: 3 },
+        ] {
+            assert!(!err.retryable(), "{err:?}");
+            assert_eq!(err.http_status(), 401, "{err:?}");
+        }
+    }
+
+    #[test]
+    fn validation_failures_map_to_400() {
+        assert_eq!(AuthError::InvalidEmail.http_status(), 400);
+        assert_eq!(AuthError::InvalidOtpFormat.http_status(), 400);
+        assert_eq!(AuthError::InvalidInput("x".into()).http_status(), 400);
+    }
+
+    #[test]
+    fn error_code_strings_match_the_contract() {
+        let json = serde_json::to_value(ErrorCode::UpstreamUnavailable).ok();
+        assert_eq!(json, Some(json!("UPSTREAM_UNAVAILABLE")));
+        assert_eq!(ErrorCode::InvalidOtpFormat.as_str(), "INVALID_OTP_FORMAT");
+    }
+}

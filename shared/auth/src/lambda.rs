@@ -1,0 +1,68 @@
+//! Start-up shared by every function: logs, configuration, AWS clients built once, the invocation
+//! loop. A function's `main` only says which tool it serves and how to build it.
+
+use std::time::Duration;
+
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+use crate::config::{CorsConfig, Env};
+use crate::envelope::{EnvelopeConfig, Tool, dispatch};
+use crate::error::ConfigError;
+use crate::runtime::{Error, RuntimeClient, endpoint_from_env};
+use crate::telemetry;
+
+/// The AWS configuration of this process: region, credentials and endpoints from the standard
+/// variables (`AWS_ENDPOINT_URL_DYNAMODB` and friends point it at a local stack).
+pub struct Aws {
+    sdk: SdkConfig,
+}
+
+impl Aws {
+    pub async fn load() -> Self {
+        // Bounded so a slow dependency becomes a retryable answer well inside the Lambda timeout.
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(2))
+            .operation_attempt_timeout(Duration::from_secs(3))
+            .operation_timeout(Duration::from_secs(8))
+            .build();
+        Self {
+            sdk: aws_config::defaults(BehaviorVersion::latest())
+                .timeout_config(timeouts)
+                .load()
+                .await,
+        }
+    }
+
+    pub fn from_sdk_config(sdk: SdkConfig) -> Self {
+        Self { sdk }
+    }
+
+    pub fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
+        aws_sdk_cognitoidentityprovider::Client::new(&self.sdk)
+    }
+
+    pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+}
+
+/// Run a function: build its tool once with `init`, then serve invocations until Lambda stops us.
+/// A configuration fault is reported to Lambda as an init error naming the variable.
+pub async fn start<T: Tool>(init: impl FnOnce(&Env, &Aws) -> Result<T, ConfigError>) -> Result<(), Error> {
+    telemetry::init();
+    let runtime = RuntimeClient::new(endpoint_from_env()?);
+    let env = Env::from_process();
+    let aws = Aws::load().await;
+    let built = CorsConfig::from_env(&env).and_then(|cors| Ok((init(&env, &aws)?, EnvelopeConfig { cors })));
+    let (tool, envelope) = match built {
+        Ok(ready) => ready,
+        Err(err) => {
+            tracing::error!(error = %err, tool = T::NAME, "configuration error");
+            runtime.init_error("Runtime.ConfigError", &err.to_string()).await?;
+            return Err(err.into());
+        }
+    };
+    tracing::info!(tool = T::NAME, "ready");
+    runtime.serve(|invocation| dispatch(&tool, &envelope, invocation)).await
+}

@@ -1,0 +1,151 @@
+//! A small invocation loop over the official `lambda_runtime_api_client`.
+//!
+//! Why not `lambda_runtime::run`: lambda_runtime 1.x types the client context's `custom` as a map of
+//! strings and builds its `Context` before any handler or layer sees the invocation. AgentCore
+//! Gateway puts `bedrockAgentCorePropagatedHeaders` there as a nested object, so with header
+//! propagation on, every invocation would fail before our code runs. This loop reads the
+//! `Lambda-Runtime-Client-Context` header as free JSON instead and otherwise speaks the documented
+//! Runtime API: next → response | error, and init/error for start-up faults.
+
+use std::future::Future;
+
+use http::{Method, Request, Uri};
+use http_body_util::BodyExt;
+use lambda_runtime_api_client::body::Body;
+use lambda_runtime_api_client::{PooledClient, build_request};
+use serde_json::{Value, json};
+use tracing::Instrument;
+
+use crate::envelope::Invocation;
+use crate::error::AuthError;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+const API_VERSION: &str = "2018-06-01";
+const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
+const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
+
+/// The Runtime API endpoint of this sandbox, from `AWS_LAMBDA_RUNTIME_API`.
+pub fn endpoint_from_env() -> Result<Uri, Error> {
+    let host = std::env::var("AWS_LAMBDA_RUNTIME_API")
+        .map_err(|_| "AWS_LAMBDA_RUNTIME_API is not set: run under Lambda or `cargo lambda watch`")?;
+    Ok(format!("http://{host}").parse()?)
+}
+
+pub struct RuntimeClient {
+    client: PooledClient,
+}
+
+impl RuntimeClient {
+    pub fn new(endpoint: Uri) -> Self {
+        Self {
+            client: PooledClient::builder().with_endpoint(endpoint).build(),
+        }
+    }
+
+    async fn send(&self, method: Method, path: String, body: Option<Vec<u8>>, error_type: Option<&str>) -> Result<http::Response<hyper::body::Incoming>, Error> {
+        let mut builder = build_request().method(method).uri(path);
+        if let Some(kind) = error_type {
+            builder = builder.header("lambda-runtime-function-error-type", kind);
+        }
+        let request: Request<Body> = builder.body(body.map(Body::from).unwrap_or_else(Body::empty))?;
+        let response = self.client.call(request).await?;
+        if response.status().is_server_error() {
+            return Err(format!("Runtime API answered {}", response.status()).into());
+        }
+        Ok(response)
+    }
+
+    /// Wait for the next invocation.
+    pub async fn next(&self) -> Result<Invocation, Error> {
+        let response = self
+            .send(Method::GET, format!("/{API_VERSION}/runtime/invocation/next"), None, None)
+            .await?;
+        let (parts, body) = response.into_parts();
+        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let request_id = header(REQUEST_ID).ok_or("invocation without a request id")?;
+        let client_context = header(CLIENT_CONTEXT)
+            .filter(|raw| !raw.is_empty())
+            .map(|raw: String| {
+                serde_json::from_str::<Value>(&raw).unwrap_or_else(|err| {
+                    // A context we cannot read is not fatal: the call proceeds as a direct invoke.
+                    tracing::warn!(%err, "unreadable client context ignored");
+                    Value::Null
+                })
+            })
+            .filter(|v| !v.is_null());
+        let bytes = body.collect().await?.to_bytes();
+        let payload = if bytes.is_empty() {
+            Value::Null
+        } else {
+            // A payload that is not JSON is answered by the envelope as invalid input.
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok(Invocation {
+            request_id,
+            payload,
+            client_context,
+        })
+    }
+
+    pub async fn respond(&self, request_id: &str, body: &Value) -> Result<(), Error> {
+        self.send(
+            Method::POST,
+            format!("/{API_VERSION}/runtime/invocation/{request_id}/response"),
+            Some(serde_json::to_vec(body)?),
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn fail(&self, request_id: &str, error_type: &str, message: &str) -> Result<(), Error> {
+        let body = json!({"errorType": error_type, "errorMessage": message});
+        self.send(
+            Method::POST,
+            format!("/{API_VERSION}/runtime/invocation/{request_id}/error"),
+            Some(serde_json::to_vec(&body)?),
+            Some(error_type),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Report a start-up fault, so Lambda shows it as an init error with our message.
+    pub async fn init_error(&self, error_type: &str, message: &str) -> Result<(), Error> {
+        let body = json!({"errorType": error_type, "errorMessage": message});
+        self.send(
+            Method::POST,
+            format!("/{API_VERSION}/runtime/init/error"),
+            Some(serde_json::to_vec(&body)?),
+            Some(error_type),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Serve invocations one at a time until the Runtime API goes away.
+    pub async fn serve<F, Fut>(&self, handler: F) -> Result<(), Error>
+    where
+        F: Fn(Invocation) -> Fut,
+        Fut: Future<Output = Result<Value, AuthError>>,
+    {
+        loop {
+            let invocation = self.next().await?;
+            let request_id = invocation.request_id.clone();
+            let span = tracing::info_span!("invocation", request_id = %request_id);
+            async {
+                match handler(invocation).await {
+                    Ok(body) => self.respond(&request_id, &body).await,
+                    Err(err) => {
+                        // The detail is for operators; the caller gets a generic message.
+                        tracing::error!(reason = %err, "invocation failed");
+                        self.fail(&request_id, err.code().as_str(), &err.public_message()).await
+                    }
+                }
+            }
+            .instrument(span)
+            .await?;
+        }
+    }
+}
