@@ -22,7 +22,10 @@ pub fn rfc3339(epoch: i64) -> String {
 
 /// The calendar year (UTC) of `epoch`.
 pub fn year(epoch: i64) -> i32 {
-    rfc3339(epoch).get(..4).and_then(|y| y.parse().ok()).unwrap_or(1970)
+    rfc3339(epoch)
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(1970)
 }
 
 #[cfg(test)]

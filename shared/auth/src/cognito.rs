@@ -24,7 +24,9 @@ pub struct Tokens {
 
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens").field("expires_in", &self.expires_in).finish_non_exhaustive()
+        f.debug_struct("Tokens")
+            .field("expires_in", &self.expires_in)
+            .finish_non_exhaustive()
     }
 }
 
@@ -64,7 +66,9 @@ impl Cognito {
 
     /// `SECRET_HASH` for app clients that have a secret: Base64(HMAC-SHA256(secret, username + client_id)).
     fn secret_hash(&self, username: &str) -> Option<String> {
-        self.client_secret.as_ref().map(|secret| secret_hash(secret, username, &self.client_id))
+        self.client_secret
+            .as_ref()
+            .map(|secret| secret_hash(secret, username, &self.client_id))
     }
 
     /// Make sure a passwordless user exists for `email` without Cognito sending an invitation.
@@ -86,7 +90,8 @@ impl Cognito {
                 }
             }
         }
-        let attribute = |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
+        let attribute =
+            |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
         let created = self
             .client
             .admin_create_user()
@@ -237,7 +242,11 @@ impl Cognito {
 fn refresh_failure(fault: Fault, operation: &'static str) -> AuthError {
     match fault.kind {
         FaultKind::Rejected => {
-            tracing::info!(operation, code = fault.code.as_deref().unwrap_or("-"), "refresh refused");
+            tracing::info!(
+                operation,
+                code = fault.code.as_deref().unwrap_or("-"),
+                "refresh refused"
+            );
             AuthError::RefreshFailed(fault.code.unwrap_or_default())
         }
         _ => fault.into_error(operation),
@@ -249,7 +258,11 @@ fn refusal(fault: &Fault) -> Option<CodeRefusal> {
         "CodeMismatchException" => Some(CodeRefusal::Mismatch),
         "ExpiredCodeException" => Some(CodeRefusal::Expired),
         "NotAuthorizedException" => {
-            let message = fault.message.as_deref().unwrap_or_default().to_ascii_lowercase();
+            let message = fault
+                .message
+                .as_deref()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             Some(if message.contains("expired") {
                 CodeRefusal::Expired
             } else {
@@ -260,7 +273,10 @@ fn refusal(fault: &Fault) -> Option<CodeRefusal> {
     }
 }
 
-fn tokens(result: Option<AuthenticationResultType>, expect_refresh: bool) -> Result<Tokens, AuthError> {
+fn tokens(
+    result: Option<AuthenticationResultType>,
+    expect_refresh: bool,
+) -> Result<Tokens, AuthError> {
     let result = result.ok_or_else(|| missing("AuthenticationResult"))?;
     let refresh_token = result.refresh_token;
     if expect_refresh && refresh_token.is_none() {

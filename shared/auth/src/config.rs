@@ -68,7 +68,13 @@ impl Env {
         }
     }
 
-    fn bounded(&self, name: &'static str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+    fn bounded(
+        &self,
+        name: &'static str,
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Result<u64, ConfigError> {
         let value = self.parsed_or(name, default)?;
         if (min..=max).contains(&value) {
             Ok(value)
@@ -110,7 +116,9 @@ impl CognitoConfig {
         let issuer = env
             .optional("COGNITO_ISSUER")
             .map(|i| i.trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"));
+            .unwrap_or_else(|| {
+                format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}")
+            });
         Ok(Self {
             client_id: env.required("USER_POOL_CLIENT_ID")?,
             client_secret: env.optional("USER_POOL_CLIENT_SECRET"),
@@ -151,9 +159,19 @@ impl OtpPolicy {
             session_validity: Duration::from_secs(
                 60 * env.bounded("AUTH_SESSION_VALIDITY_MINUTES", 3, 3, 15)?,
             ),
-            resend_cooldown: Duration::from_secs(env.bounded("OTP_RESEND_COOLDOWN_SECONDS", 30, 0, 3600)?),
+            resend_cooldown: Duration::from_secs(env.bounded(
+                "OTP_RESEND_COOLDOWN_SECONDS",
+                30,
+                0,
+                3600,
+            )?),
             max_sends_per_window: env.bounded("OTP_MAX_SENDS_PER_WINDOW", 5, 1, 100)? as u32,
-            send_window: Duration::from_secs(env.bounded("OTP_SEND_WINDOW_SECONDS", 900, 1, 86_400)?),
+            send_window: Duration::from_secs(env.bounded(
+                "OTP_SEND_WINDOW_SECONDS",
+                900,
+                1,
+                86_400,
+            )?),
             max_attempts: env.bounded("OTP_MAX_ATTEMPTS", 3, 1, 10)? as u32,
         })
     }
@@ -189,9 +207,18 @@ pub struct RefreshConfig {
 }
 
 impl RefreshConfig {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+    pub fn from_env(env: &Env, cognito: &CognitoConfig) -> Result<Self, ConfigError> {
+        let fallback_to_initiate_auth = env.flag("REFRESH_TOKEN_AUTH_FALLBACK", false)?;
+        // REFRESH_TOKEN_AUTH with a client secret needs the user's name for SECRET_HASH, which an
+        // opaque refresh token does not tell us.
+        if fallback_to_initiate_auth && cognito.client_secret.is_some() {
+            return Err(ConfigError::Invalid {
+                name: "REFRESH_TOKEN_AUTH_FALLBACK",
+                reason: "cannot be used with USER_POOL_CLIENT_SECRET".into(),
+            });
+        }
         Ok(Self {
-            fallback_to_initiate_auth: env.flag("REFRESH_TOKEN_AUTH_FALLBACK", false)?,
+            fallback_to_initiate_auth,
         })
     }
 }
@@ -209,8 +236,18 @@ impl JwtConfig {
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         Ok(Self {
             leeway: Duration::from_secs(env.bounded("JWT_LEEWAY_SECONDS", 5, 0, 300)?),
-            jwks_fetch_timeout: Duration::from_millis(env.bounded("JWKS_FETCH_TIMEOUT_MS", 3000, 100, 30_000)?),
-            jwks_refetch_cooldown: Duration::from_secs(env.bounded("JWKS_REFETCH_COOLDOWN_SECONDS", 10, 0, 3600)?),
+            jwks_fetch_timeout: Duration::from_millis(env.bounded(
+                "JWKS_FETCH_TIMEOUT_MS",
+                3000,
+                100,
+                30_000,
+            )?),
+            jwks_refetch_cooldown: Duration::from_secs(env.bounded(
+                "JWKS_REFETCH_COOLDOWN_SECONDS",
+                10,
+                0,
+                3600,
+            )?),
         })
     }
 }
@@ -275,7 +312,10 @@ mod tests {
     #[test]
     fn issuer_override_wins() {
         let mut vars = base();
-        vars.push(("COGNITO_ISSUER", "http://127.0.0.1:9229/eu-west-1_AbCdEf123/"));
+        vars.push((
+            "COGNITO_ISSUER",
+            "http://127.0.0.1:9229/eu-west-1_AbCdEf123/",
+        ));
         let cfg = CognitoConfig::from_env(&Env::from_pairs(vars)).unwrap();
         assert_eq!(cfg.issuer, "http://127.0.0.1:9229/eu-west-1_AbCdEf123");
     }
@@ -284,7 +324,10 @@ mod tests {
     fn missing_variable_is_named() {
         let env = Env::from_pairs([("AWS_REGION", "eu-west-1"), ("USER_POOL_ID", "eu-west-1_x")]);
         let err = CognitoConfig::from_env(&env).unwrap_err();
-        assert_eq!(err.to_string(), "missing required environment variable USER_POOL_CLIENT_ID");
+        assert_eq!(
+            err.to_string(),
+            "missing required environment variable USER_POOL_CLIENT_ID"
+        );
         let err = Tables::guests(&env).unwrap_err();
         assert!(err.to_string().contains("GUESTS_TABLE"));
     }
@@ -292,7 +335,10 @@ mod tests {
     #[test]
     fn blank_counts_as_missing() {
         let env = Env::from_pairs([("AUTH_STATE_TABLE", "  ")]);
-        assert!(matches!(Tables::auth_state(&env), Err(ConfigError::Missing("AUTH_STATE_TABLE"))));
+        assert!(matches!(
+            Tables::auth_state(&env),
+            Err(ConfigError::Missing("AUTH_STATE_TABLE"))
+        ));
     }
 
     #[test]
@@ -308,28 +354,62 @@ mod tests {
 
     #[test]
     fn otp_policy_defaults_and_bounds() {
-        assert_eq!(OtpPolicy::from_env(&Env::from_pairs([])).unwrap(), OtpPolicy::default());
+        assert_eq!(
+            OtpPolicy::from_env(&Env::from_pairs([])).unwrap(),
+            OtpPolicy::default()
+        );
         let env = Env::from_pairs([("AUTH_SESSION_VALIDITY_MINUTES", "20")]);
         let err = OtpPolicy::from_env(&env).unwrap_err().to_string();
-        assert!(err.contains("AUTH_SESSION_VALIDITY_MINUTES") && err.contains("between 3 and 15"), "{err}");
+        assert!(
+            err.contains("AUTH_SESSION_VALIDITY_MINUTES") && err.contains("between 3 and 15"),
+            "{err}"
+        );
         let env = Env::from_pairs([("OTP_RESEND_COOLDOWN_SECONDS", "soon")]);
-        assert!(OtpPolicy::from_env(&env).unwrap_err().to_string().contains("OTP_RESEND_COOLDOWN_SECONDS"));
+        assert!(
+            OtpPolicy::from_env(&env)
+                .unwrap_err()
+                .to_string()
+                .contains("OTP_RESEND_COOLDOWN_SECONDS")
+        );
     }
 
     #[test]
     fn cors_origins_are_parsed_and_checked() {
-        let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "https://a.example.com/, http://localhost:5173")]);
+        let env = Env::from_pairs([(
+            "CORS_ALLOWED_ORIGINS",
+            "https://a.example.com/, http://localhost:5173",
+        )]);
         let cors = CorsConfig::from_env(&env).unwrap();
-        assert_eq!(cors.allowed_origins, ["https://a.example.com", "http://localhost:5173"]);
+        assert_eq!(
+            cors.allowed_origins,
+            ["https://a.example.com", "http://localhost:5173"]
+        );
         let env = Env::from_pairs([("CORS_ALLOWED_ORIGINS", "a.example.com")]);
         assert!(CorsConfig::from_env(&env).is_err());
     }
 
     #[test]
     fn flags_accept_common_spellings_only() {
+        let cognito = CognitoConfig::from_env(&Env::from_pairs(base())).unwrap();
         let env = Env::from_pairs([("REFRESH_TOKEN_AUTH_FALLBACK", "TRUE")]);
-        assert!(RefreshConfig::from_env(&env).unwrap().fallback_to_initiate_auth);
+        assert!(
+            RefreshConfig::from_env(&env, &cognito)
+                .unwrap()
+                .fallback_to_initiate_auth
+        );
         let env = Env::from_pairs([("REFRESH_TOKEN_AUTH_FALLBACK", "maybe")]);
-        assert!(RefreshConfig::from_env(&env).is_err());
+        assert!(RefreshConfig::from_env(&env, &cognito).is_err());
+    }
+
+    #[test]
+    fn refresh_fallback_with_a_client_secret_is_refused() {
+        let mut vars = base();
+        vars.push(("USER_POOL_CLIENT_SECRET", "s3cret"));
+        let cognito = CognitoConfig::from_env(&Env::from_pairs(vars)).unwrap();
+        let env = Env::from_pairs([("REFRESH_TOKEN_AUTH_FALLBACK", "true")]);
+        let err = RefreshConfig::from_env(&env, &cognito)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("REFRESH_TOKEN_AUTH_FALLBACK"), "{err}");
     }
 }

@@ -50,7 +50,9 @@ fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error>
     match Value::deserialize(d)? {
         Value::String(s) => Ok(s),
         Value::Number(n) if n.is_u64() => Ok(n.to_string()),
-        _ => Err(serde::de::Error::custom("otp_code must be a string of digits")),
+        _ => Err(serde::de::Error::custom(
+            "otp_code must be a string of digits",
+        )),
     }
 }
 

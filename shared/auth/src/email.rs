@@ -19,10 +19,7 @@ impl Email {
         let trimmed = raw.trim();
         let (local, domain) = trimmed.rsplit_once('@').ok_or(AuthError::InvalidEmail)?;
         let domain = domain.to_ascii_lowercase();
-        if trimmed.len() > MAX_LEN
-            || !valid_local(local)
-            || !valid_domain(&domain)
-        {
+        if trimmed.len() > MAX_LEN || !valid_local(local) || !valid_domain(&domain) {
             return Err(AuthError::InvalidEmail);
         }
         Ok(Self(format!("{local}@{domain}")))
@@ -112,7 +109,10 @@ mod tests {
             "jöhn@example.com",
             "john@example.com\u{0}",
         ] {
-            assert!(matches!(Email::parse(bad), Err(AuthError::InvalidEmail)), "{bad:?}");
+            assert!(
+                matches!(Email::parse(bad), Err(AuthError::InvalidEmail)),
+                "{bad:?}"
+            );
         }
         let long_local = format!("{}@example.com", "a".repeat(65));
         assert!(Email::parse(&long_local).is_err());

@@ -40,7 +40,11 @@ pub trait Tool: Send + Sync + 'static {
     type Args: DeserializeOwned + Send;
     type Output: Serialize + Send;
 
-    fn call(&self, args: Self::Args, ctx: &CallContext) -> impl Future<Output = Result<Self::Output, AuthError>> + Send;
+    fn call(
+        &self,
+        args: Self::Args,
+        ctx: &CallContext,
+    ) -> impl Future<Output = Result<Self::Output, AuthError>> + Send;
 }
 
 /// Who called, as far as the handler needs to know.
@@ -85,7 +89,11 @@ pub struct EnvelopeConfig {
 
 /// Route one invocation through the right envelope to `tool` and render its answer for that caller.
 /// `Err` only for faults no caller can fix; the runtime reports those as a Lambda error.
-pub async fn dispatch<T: Tool>(tool: &T, config: &EnvelopeConfig, invocation: Invocation) -> Result<Value, AuthError> {
+pub async fn dispatch<T: Tool>(
+    tool: &T,
+    config: &EnvelopeConfig,
+    invocation: Invocation,
+) -> Result<Value, AuthError> {
     if is_http_event(&invocation.payload) {
         return Ok(web::dispatch(tool, config, invocation.payload).await);
     }
@@ -98,7 +106,8 @@ pub async fn dispatch<T: Tool>(tool: &T, config: &EnvelopeConfig, invocation: In
         Some(name) => {
             let name = name.as_str().unwrap_or_default();
             if gateway_tool_name(name) != T::NAME {
-                let err = AuthError::InvalidInput(format!("this function serves the tool {}", T::NAME));
+                let err =
+                    AuthError::InvalidInput(format!("this function serves the tool {}", T::NAME));
                 return Ok(err.to_failure());
             }
             (CallerKind::Gateway, custom.and_then(propagated_bearer))
@@ -150,14 +159,19 @@ pub fn bearer_token(value: &str) -> Option<String> {
 
 fn is_http_event(payload: &Value) -> bool {
     payload.get("requestContext").is_some()
-        && ["httpMethod", "routeKey", "rawPath"].iter().any(|k| payload.get(k).is_some())
+        && ["httpMethod", "routeKey", "rawPath"]
+            .iter()
+            .any(|k| payload.get(k).is_some())
 }
 
 async fn run<T: Tool>(tool: &T, args: Value, ctx: &CallContext) -> Result<Value, AuthError> {
     if !args.is_object() {
-        return Err(AuthError::InvalidInput("arguments must be a JSON object".into()));
+        return Err(AuthError::InvalidInput(
+            "arguments must be a JSON object".into(),
+        ));
     }
-    let args: T::Args = serde_json::from_value(args).map_err(|e| AuthError::InvalidInput(e.to_string()))?;
+    let args: T::Args =
+        serde_json::from_value(args).map_err(|e| AuthError::InvalidInput(e.to_string()))?;
     let output = tool.call(args, ctx).await?;
     serde_json::to_value(output).map_err(|e| AuthError::Internal(format!("result encoding: {e}")))
 }
@@ -177,14 +191,23 @@ fn render(result: Result<Value, AuthError>) -> Result<Value, AuthError> {
 mod web {
     use super::*;
 
-    pub(super) async fn dispatch<T: Tool>(tool: &T, config: &EnvelopeConfig, payload: Value) -> Value {
+    pub(super) async fn dispatch<T: Tool>(
+        tool: &T,
+        config: &EnvelopeConfig,
+        payload: Value,
+    ) -> Value {
         let request: LambdaRequest = match serde_json::from_value(payload) {
             Ok(r) => r,
             Err(err) => {
                 // Looked like HTTP but lambda_http cannot read it: answer as API Gateway v2 would.
                 tracing::warn!(error = %err, "unreadable HTTP event");
                 let failure = AuthError::InvalidInput("unreadable HTTP event".into());
-                return respond(&RequestOrigin::ApiGatewayV2, StatusCode::BAD_REQUEST, failure.to_failure(), HeaderMap::new());
+                return respond(
+                    &RequestOrigin::ApiGatewayV2,
+                    StatusCode::BAD_REQUEST,
+                    failure.to_failure(),
+                    HeaderMap::new(),
+                );
             }
         };
         let origin = request.request_origin();
@@ -198,9 +221,14 @@ mod web {
         let allowed = method == Method::POST || (T::HTTP_GET && method == Method::GET);
         if !allowed {
             let mut headers = cors;
-            let allow = if T::HTTP_GET { "GET, POST, OPTIONS" } else { "POST, OPTIONS" };
+            let allow = if T::HTTP_GET {
+                "GET, POST, OPTIONS"
+            } else {
+                "POST, OPTIONS"
+            };
             headers.insert(header::ALLOW, HeaderValue::from_static(allow));
-            let failure = AuthError::InvalidInput(format!("method {method} not allowed")).to_failure();
+            let failure =
+                AuthError::InvalidInput(format!("method {method} not allowed")).to_failure();
             return respond(&origin, StatusCode::METHOD_NOT_ALLOWED, failure, headers);
         }
 
@@ -229,7 +257,8 @@ mod web {
                 if let AuthError::RateLimited { retry_after } = err {
                     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
                 }
-                let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let status = StatusCode::from_u16(err.http_status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                 respond(&origin, status, err.to_failure(), headers)
             }
         }
@@ -245,7 +274,8 @@ mod web {
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Value::Object(Map::new()));
         }
-        serde_json::from_slice(bytes).map_err(|_| AuthError::InvalidInput("the body must be JSON".into()))
+        serde_json::from_slice(bytes)
+            .map_err(|_| AuthError::InvalidInput("the body must be JSON".into()))
     }
 
     /// CORS headers when the request's `Origin` is allowed; none otherwise (the browser then blocks).
@@ -258,17 +288,38 @@ mod web {
         if !wildcard && !cors.allowed_origins.iter().any(|o| o == origin) {
             return headers;
         }
-        let allow_origin = if wildcard { HeaderValue::from_static("*") } else { HeaderValue::from_str(origin).unwrap_or(HeaderValue::from_static("null")) };
+        let allow_origin = if wildcard {
+            HeaderValue::from_static("*")
+        } else {
+            HeaderValue::from_str(origin).unwrap_or(HeaderValue::from_static("null"))
+        };
         headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
         headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET, POST, OPTIONS"));
-        headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("authorization, content-type"));
-        headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from(cors.max_age_seconds));
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("authorization, content-type"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from(cors.max_age_seconds),
+        );
         headers
     }
 
-    fn respond(origin: &RequestOrigin, status: StatusCode, body: Value, mut headers: HeaderMap) -> Value {
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    fn respond(
+        origin: &RequestOrigin,
+        status: StatusCode,
+        body: Value,
+        mut headers: HeaderMap,
+    ) -> Value {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         // Answers carry tokens and personal data: never cache them anywhere.
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         build(origin, status, Some(Body::Text(body.to_string())), headers)
@@ -278,7 +329,12 @@ mod web {
         build(origin, status, None, headers)
     }
 
-    fn build(origin: &RequestOrigin, status: StatusCode, body: Option<Body>, headers: HeaderMap) -> Value {
+    fn build(
+        origin: &RequestOrigin,
+        status: StatusCode,
+        body: Option<Body>,
+        headers: HeaderMap,
+    ) -> Value {
         let rendered = match origin {
             RequestOrigin::ApiGatewayV1 => {
                 let mut r = ApiGatewayProxyResponse::default();

@@ -130,15 +130,15 @@ impl AuthError {
     pub fn public_message(&self) -> String {
         match self {
             Self::InvalidEmail => "That doesn't look like a valid email address.".into(),
-            Self::InvalidOtpFormat => "The code should be 6 to 8 digits, as written in the email.".into(),
+            Self::InvalidOtpFormat => {
+                "The code should be 6 to 8 digits, as written in the email.".into()
+            }
             Self::InvalidOtp { remaining, .. } => format!(
                 "That code isn't right. {remaining} attempt{} left.",
                 if *remaining == 1 { "" } else { "s" }
             ),
             Self::OtpExpired => "The code has expired. Please ask for a new one.".into(),
-            Self::MaxAttempts { .. } => {
-                "Too many wrong codes. Please ask for a new code.".into()
-            }
+            Self::MaxAttempts { .. } => "Too many wrong codes. Please ask for a new code.".into(),
             Self::LoginNotFound => {
                 "This sign-in is no longer pending. Please ask for a new code.".into()
             }
@@ -252,7 +252,12 @@ mod tests {
         let err = AuthError::UpstreamUnavailable("dynamodb timeout at 10.0.0.1".into());
         let body = err.to_failure();
         assert_eq!(body["retryable"], true);
-        assert!(!body["message"].as_str().unwrap_or_default().contains("10.0.0.1"));
+        assert!(
+            !body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("10.0.0.1")
+        );
         assert_eq!(err.http_status(), 503);
     }
 

@@ -25,7 +25,9 @@ pub struct Guest {
 
 impl std::fmt::Debug for Guest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Guest").field("guest_id", &self.guest_id).finish_non_exhaustive()
+        f.debug_struct("Guest")
+            .field("guest_id", &self.guest_id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -67,7 +69,13 @@ impl GuestStore {
     }
 
     /// The guest of `sub`, created on first sign-in. Idempotent under concurrency and retries.
-    pub async fn get_or_create(&self, sub: &str, email: &str, now: i64, year: i32) -> Result<Guest, AuthError> {
+    pub async fn get_or_create(
+        &self,
+        sub: &str,
+        email: &str,
+        now: i64,
+        year: i32,
+    ) -> Result<Guest, AuthError> {
         if let Some(guest) = self.find(sub).await? {
             return Ok(guest);
         }
@@ -112,21 +120,29 @@ impl GuestStore {
                     TransactWriteItemsError::TransactionCanceledException(c) => Some(c),
                     _ => None,
                 })
-                .map(|e| e.cancellation_reasons().iter().map(|r| r.code().map(str::to_owned)).collect())
+                .map(|e| {
+                    e.cancellation_reasons()
+                        .iter()
+                        .map(|r| r.code().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default();
-            let failed = |i: usize| reasons.get(i).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed");
+            let failed = |i: usize| {
+                reasons.get(i).and_then(|c| c.as_deref()) == Some("ConditionalCheckFailed")
+            };
             if failed(0) {
                 // Another request created this guest first: theirs is the one.
-                return self
-                    .find(sub)
-                    .await?
-                    .ok_or_else(|| AuthError::UpstreamUnavailable("guest not readable after create".into()));
+                return self.find(sub).await?.ok_or_else(|| {
+                    AuthError::UpstreamUnavailable("guest not readable after create".into())
+                });
             }
             if !failed(1) {
                 return Err(Fault::from_sdk(&err).into_error("TransactWriteItems"));
             }
             tracing::info!("guest id collision; drawing another");
         }
-        Err(AuthError::Internal("could not draw an unused guest id".into()))
+        Err(AuthError::Internal(
+            "could not draw an unused guest id".into(),
+        ))
     }
 }

@@ -23,7 +23,9 @@ pub struct SessionToken(String);
 
 impl SessionToken {
     pub fn generate() -> Result<Self, AuthError> {
-        Ok(Self(URL_SAFE_NO_PAD.encode(random_bytes::<SESSION_TOKEN_BYTES>()?)))
+        Ok(Self(
+            URL_SAFE_NO_PAD.encode(random_bytes::<SESSION_TOKEN_BYTES>()?),
+        ))
     }
 
     /// Accept only the shape we mint, so junk never reaches DynamoDB.
@@ -103,8 +105,16 @@ mod tests {
 
     #[test]
     fn malformed_session_tokens_are_not_found() {
-        for bad in ["", "abc", "x".repeat(43).as_str(), "not base64 at all !!!!!!!!!!!!!!!!!!!!!!!!!"] {
-            assert!(matches!(SessionToken::parse(bad), Err(AuthError::LoginNotFound)), "{bad:?}");
+        for bad in [
+            "",
+            "abc",
+            "x".repeat(43).as_str(),
+            "not base64 at all !!!!!!!!!!!!!!!!!!!!!!!!!",
+        ] {
+            assert!(
+                matches!(SessionToken::parse(bad), Err(AuthError::LoginNotFound)),
+                "{bad:?}"
+            );
         }
     }
 
@@ -125,13 +135,22 @@ mod tests {
             assert!(is_guest_id(&id), "{id}");
             assert!(id.starts_with("GST-2026-"));
         }
-        assert_eq!(guest_id_from(2026, [0, 1, 2, 29, 30, 255]), "GST-2026-234Z2H");
+        assert_eq!(
+            guest_id_from(2026, [0, 1, 2, 29, 30, 255]),
+            "GST-2026-234Z2H"
+        );
     }
 
     #[test]
     fn guest_id_check_rejects_ambiguous_characters() {
         assert!(is_guest_id("GST-2026-7K2Q9X"));
-        for bad in ["GST-2026-7K2Q9O", "GST-2026-7K2Q9", "GST-26-7K2Q9X", "gst-2026-7K2Q9X", "GST-2026-7K2Q9X1"] {
+        for bad in [
+            "GST-2026-7K2Q9O",
+            "GST-2026-7K2Q9",
+            "GST-26-7K2Q9X",
+            "gst-2026-7K2Q9X",
+            "GST-2026-7K2Q9X1",
+        ] {
             assert!(!is_guest_id(bad), "{bad}");
         }
     }

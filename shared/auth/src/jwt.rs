@@ -111,7 +111,8 @@ impl JwtVerifier {
     /// Verify `token` as a `expected` token of the configured pool and client.
     pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Claims, AuthError> {
         let reject = |r| AuthError::InvalidToken(r);
-        let header = jsonwebtoken::decode_header(token).map_err(|_| reject(TokenRejection::Malformed))?;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| reject(TokenRejection::Malformed))?;
         if header.alg != Algorithm::RS256 {
             return Err(reject(TokenRejection::Algorithm));
         }
@@ -135,7 +136,9 @@ impl JwtVerifier {
         if claims.token_use != expected.as_str() {
             return Err(reject(TokenRejection::TokenUse));
         }
-        if expected == TokenUse::Access && claims.client_id.as_deref() != Some(self.client_id.as_str()) {
+        if expected == TokenUse::Access
+            && claims.client_id.as_deref() != Some(self.client_id.as_str())
+        {
             return Err(reject(TokenRejection::Audience));
         }
         if claims.sub.is_empty() {
@@ -228,7 +231,9 @@ fn classify(kind: &ErrorKind) -> AuthError {
         ErrorKind::InvalidIssuer => AuthError::InvalidToken(R::Issuer),
         ErrorKind::InvalidAudience => AuthError::InvalidToken(R::Audience),
         ErrorKind::InvalidSignature => AuthError::InvalidToken(R::Signature),
-        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => AuthError::InvalidToken(R::Algorithm),
+        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+            AuthError::InvalidToken(R::Algorithm)
+        }
         ErrorKind::MissingRequiredClaim(_) => AuthError::InvalidToken(R::MissingClaim),
         _ => AuthError::InvalidToken(R::Malformed),
     }
@@ -240,14 +245,14 @@ fn classify(kind: &ErrorKind) -> AuthError {
 /// token a caller presented.
 pub fn claims_from_trusted_response(token: &str) -> Result<Claims, AuthError> {
     use base64::Engine;
-    let payload = token
-        .split('.')
-        .nth(1)
-        .ok_or(AuthError::Internal("Cognito returned a malformed token".into()))?;
+    let payload = token.split('.').nth(1).ok_or(AuthError::Internal(
+        "Cognito returned a malformed token".into(),
+    ))?;
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .map_err(|_| AuthError::Internal("Cognito returned a malformed token".into()))?;
-    serde_json::from_slice(&bytes).map_err(|_| AuthError::Internal("Cognito returned unexpected claims".into()))
+    serde_json::from_slice(&bytes)
+        .map_err(|_| AuthError::Internal("Cognito returned unexpected claims".into()))
 }
 
 pub mod http_source {
@@ -269,7 +274,10 @@ pub mod http_source {
 
     impl HttpJwksSource {
         /// `{issuer}/.well-known/jwks.json`, as Cognito serves it.
-        pub fn for_issuer(issuer: &str, timeout: Duration) -> Result<Self, crate::error::ConfigError> {
+        pub fn for_issuer(
+            issuer: &str,
+            timeout: Duration,
+        ) -> Result<Self, crate::error::ConfigError> {
             let invalid = |reason: String| crate::error::ConfigError::Invalid {
                 name: "COGNITO_ISSUER",
                 reason,
@@ -297,7 +305,11 @@ pub mod http_source {
         fn fetch(&self) -> BoxFuture<'_, Result<JwksDocument, String>> {
             Box::pin(async move {
                 let get = async {
-                    let response = self.client.get(self.url.clone()).await.map_err(|e| e.to_string())?;
+                    let response = self
+                        .client
+                        .get(self.url.clone())
+                        .await
+                        .map_err(|e| e.to_string())?;
                     if !response.status().is_success() {
                         return Err(format!("status {}", response.status()));
                     }
@@ -332,17 +344,28 @@ mod tests {
         let key = TestKey::generate("kid-1");
         let jwks = StaticJwks::new(&[&key]);
         let verifier = verifier(jwks.clone());
-        Fixture { key, jwks, verifier }
+        Fixture {
+            key,
+            jwks,
+            verifier,
+        }
     }
 
     async fn rejection(f: &Fixture, token: &str, expected: TokenUse) -> AuthError {
-        f.verifier.verify(token, expected).await.expect_err("token must be rejected")
+        f.verifier
+            .verify(token, expected)
+            .await
+            .expect_err("token must be rejected")
     }
 
     #[tokio::test]
     async fn valid_access_token_yields_its_claims() {
         let f = fixture();
-        let claims = f.verifier.verify(&f.key.sign(&access_claims("sub-1")), TokenUse::Access).await.unwrap();
+        let claims = f
+            .verifier
+            .verify(&f.key.sign(&access_claims("sub-1")), TokenUse::Access)
+            .await
+            .unwrap();
         assert_eq!(claims.sub, "sub-1");
         assert_eq!(claims.client_id.as_deref(), Some(CLIENT_ID));
         assert_eq!(claims.origin_jti.as_deref(), Some("origin-1"));
@@ -362,7 +385,10 @@ mod tests {
         let f = fixture();
         let mut claims = access_claims("s");
         claims["exp"] = json!(now() - 60);
-        assert!(matches!(rejection(&f, &f.key.sign(&claims), TokenUse::Access).await, AuthError::TokenExpired));
+        assert!(matches!(
+            rejection(&f, &f.key.sign(&claims), TokenUse::Access).await,
+            AuthError::TokenExpired
+        ));
     }
 
     #[tokio::test]
@@ -370,7 +396,12 @@ mod tests {
         let f = fixture();
         let mut claims = access_claims("s");
         claims["exp"] = json!(now() - 2);
-        assert!(f.verifier.verify(&f.key.sign(&claims), TokenUse::Access).await.is_ok());
+        assert!(
+            f.verifier
+                .verify(&f.key.sign(&claims), TokenUse::Access)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]
@@ -433,7 +464,10 @@ mod tests {
     async fn alg_none_is_rejected() {
         let f = fixture();
         let token = unsigned(&f.key.kid, &access_claims("s"));
-        assert!(matches!(rejection(&f, &token, TokenUse::Access).await, AuthError::InvalidToken(_)));
+        assert!(matches!(
+            rejection(&f, &token, TokenUse::Access).await,
+            AuthError::InvalidToken(_)
+        ));
     }
 
     #[tokio::test]
@@ -457,7 +491,10 @@ mod tests {
         ));
         assert_eq!(f.jwks.fetch_count(), 1);
         // Within the cooldown a second unknown kid causes no further fetch.
-        assert!(rejection(&f, &token, TokenUse::Access).await.code() == crate::error::ErrorCode::InvalidToken);
+        assert!(
+            rejection(&f, &token, TokenUse::Access).await.code()
+                == crate::error::ErrorCode::InvalidToken
+        );
         assert_eq!(f.jwks.fetch_count(), 1);
     }
 
@@ -468,13 +505,22 @@ mod tests {
         let mut cfg = jwt_config();
         cfg.jwks_refetch_cooldown = Duration::ZERO;
         let verifier = JwtVerifier::new(&cognito_config(), &cfg, jwks.clone());
-        verifier.verify(&key.sign(&access_claims("s")), TokenUse::Access).await.unwrap();
+        verifier
+            .verify(&key.sign(&access_claims("s")), TokenUse::Access)
+            .await
+            .unwrap();
         let rotated = TestKey::generate("kid-2");
         jwks.publish(&rotated);
-        verifier.verify(&rotated.sign(&access_claims("s")), TokenUse::Access).await.unwrap();
+        verifier
+            .verify(&rotated.sign(&access_claims("s")), TokenUse::Access)
+            .await
+            .unwrap();
         assert_eq!(jwks.fetch_count(), 2);
         // Known keys are served from the cache.
-        verifier.verify(&key.sign(&access_claims("s")), TokenUse::Access).await.unwrap();
+        verifier
+            .verify(&key.sign(&access_claims("s")), TokenUse::Access)
+            .await
+            .unwrap();
         assert_eq!(jwks.fetch_count(), 2);
     }
 
@@ -496,8 +542,20 @@ mod tests {
     #[tokio::test]
     async fn garbage_is_malformed() {
         let f = fixture();
-        for bad in ["", "abc", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.e30.", "Bearer x.y.z"] {
-            assert!(matches!(rejection(&f, bad, TokenUse::Access).await, AuthError::InvalidToken(_)), "{bad}");
+        for bad in [
+            "",
+            "abc",
+            "a.b.c",
+            "eyJhbGciOiJSUzI1NiJ9.e30.",
+            "Bearer x.y.z",
+        ] {
+            assert!(
+                matches!(
+                    rejection(&f, bad, TokenUse::Access).await,
+                    AuthError::InvalidToken(_)
+                ),
+                "{bad}"
+            );
         }
     }
 
@@ -523,7 +581,10 @@ mod tests {
         }
         let key = TestKey::generate("kid-1");
         let verifier = JwtVerifier::new(&cognito_config(), &jwt_config(), Arc::new(Down));
-        let err = verifier.verify(&key.sign(&access_claims("s")), TokenUse::Access).await.unwrap_err();
+        let err = verifier
+            .verify(&key.sign(&access_claims("s")), TokenUse::Access)
+            .await
+            .unwrap_err();
         assert!(matches!(err, AuthError::UpstreamUnavailable(_)));
     }
 
@@ -545,7 +606,8 @@ mod tests {
     #[test]
     fn claims_of_a_trusted_response_are_read_without_keys() {
         let key = TestKey::generate("k");
-        let claims = claims_from_trusted_response(&key.sign(&id_claims("sub-9", "a@b.co"))).unwrap();
+        let claims =
+            claims_from_trusted_response(&key.sign(&id_claims("sub-9", "a@b.co"))).unwrap();
         assert_eq!(claims.sub, "sub-9");
         assert!(claims_from_trusted_response("nope").is_err());
     }

@@ -49,20 +49,27 @@ impl Aws {
 
 /// Run a function: build its tool once with `init`, then serve invocations until Lambda stops us.
 /// A configuration fault is reported to Lambda as an init error naming the variable.
-pub async fn start<T: Tool>(init: impl FnOnce(&Env, &Aws) -> Result<T, ConfigError>) -> Result<(), Error> {
+pub async fn start<T: Tool>(
+    init: impl FnOnce(&Env, &Aws) -> Result<T, ConfigError>,
+) -> Result<(), Error> {
     telemetry::init();
     let runtime = RuntimeClient::new(endpoint_from_env()?);
     let env = Env::from_process();
     let aws = Aws::load().await;
-    let built = CorsConfig::from_env(&env).and_then(|cors| Ok((init(&env, &aws)?, EnvelopeConfig { cors })));
+    let built = CorsConfig::from_env(&env)
+        .and_then(|cors| Ok((init(&env, &aws)?, EnvelopeConfig { cors })));
     let (tool, envelope) = match built {
         Ok(ready) => ready,
         Err(err) => {
             tracing::error!(error = %err, tool = T::NAME, "configuration error");
-            runtime.init_error("Runtime.ConfigError", &err.to_string()).await?;
+            runtime
+                .init_error("Runtime.ConfigError", &err.to_string())
+                .await?;
             return Err(err.into());
         }
     };
     tracing::info!(tool = T::NAME, "ready");
-    runtime.serve(|invocation| dispatch(&tool, &envelope, invocation)).await
+    runtime
+        .serve(|invocation| dispatch(&tool, &envelope, invocation))
+        .await
 }

@@ -78,7 +78,11 @@ const SEND_RACE_RETRIES: usize = 3;
 
 impl LoginStore {
     pub fn new(client: Client, table: String, policy: OtpPolicy) -> Self {
-        Self { client, table, policy }
+        Self {
+            client,
+            table,
+            policy,
+        }
     }
 
     pub fn policy(&self) -> &OtpPolicy {
@@ -102,7 +106,10 @@ impl LoginStore {
                 history,
                 version: current.version + 1,
             };
-            if self.put_versioned(&taken, previous.as_ref().map(|p| p.version)).await? {
+            if self
+                .put_versioned(&taken, previous.as_ref().map(|p| p.version))
+                .await?
+            {
                 return Ok(SendSlot { previous, taken });
             }
         }
@@ -117,7 +124,9 @@ impl LoginStore {
         let result = match slot.previous {
             Some(mut previous) => {
                 previous.version = slot.taken.version + 1;
-                self.put_versioned(&previous, Some(slot.taken.version)).await.map(|_| ())
+                self.put_versioned(&previous, Some(slot.taken.version))
+                    .await
+                    .map(|_| ())
             }
             None => self
                 .client
@@ -125,7 +134,10 @@ impl LoginStore {
                 .table_name(&self.table)
                 .key("pk", AttributeValue::S(slot.taken.pk.clone()))
                 .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(slot.taken.version.to_string()))
+                .expression_attribute_values(
+                    ":v",
+                    AttributeValue::N(slot.taken.version.to_string()),
+                )
                 .send()
                 .await
                 .map(|_| ())
@@ -138,9 +150,17 @@ impl LoginStore {
 
     /// Write `record` if the stored version is still `expected` (`None`: no record yet).
     /// `Ok(false)` when another request won the race.
-    async fn put_versioned(&self, record: &SendRecord, expected: Option<u64>) -> Result<bool, AuthError> {
+    async fn put_versioned(
+        &self,
+        record: &SendRecord,
+        expected: Option<u64>,
+    ) -> Result<bool, AuthError> {
         let item = to_item(record)?;
-        let mut put = self.client.put_item().table_name(&self.table).set_item(Some(item));
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
         put = match expected {
             None => put.condition_expression("attribute_not_exists(pk)"),
             Some(v) => put
@@ -161,7 +181,13 @@ impl LoginStore {
     }
 
     /// Store a new login; the key is fresh randomness, so an existing item means a bug.
-    pub async fn create_login(&self, token: &SessionToken, email: &Email, cognito_session: String, now: i64) -> Result<LoginRecord, AuthError> {
+    pub async fn create_login(
+        &self,
+        token: &SessionToken,
+        email: &Email,
+        cognito_session: String,
+        now: i64,
+    ) -> Result<LoginRecord, AuthError> {
         let record = LoginRecord {
             pk: token.record_key(),
             email: email.as_str().to_owned(),
@@ -184,7 +210,12 @@ impl LoginStore {
 
     /// Count one attempt against a pending, unexpired login of `email`, atomically.
     /// Returns the record as it is after the increment; refuses once the limit is reached.
-    pub async fn claim_attempt(&self, token: &SessionToken, email: &Email, now: i64) -> Result<LoginRecord, AuthError> {
+    pub async fn claim_attempt(
+        &self,
+        token: &SessionToken,
+        email: &Email,
+        now: i64,
+    ) -> Result<LoginRecord, AuthError> {
         let pk = token.record_key();
         let updated = self
             .client
@@ -244,7 +275,10 @@ impl LoginStore {
             .send()
             .await;
         if let Err(err) = result {
-            tracing::warn!(code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"), "could not refund an attempt");
+            tracing::warn!(
+                code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
+                "could not refund an attempt"
+            );
         }
     }
 
@@ -265,7 +299,10 @@ impl LoginStore {
             .send()
             .await;
         if let Err(err) = result {
-            tracing::warn!(code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"), "could not mark login used");
+            tracing::warn!(
+                code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
+                "could not mark login used"
+            );
         }
     }
 
@@ -291,10 +328,14 @@ fn ignore_conditional(fault: Fault, operation: &'static str) -> Result<(), AuthE
     }
 }
 
-pub(crate) fn to_item<T: Serialize>(value: &T) -> Result<HashMap<String, AttributeValue>, AuthError> {
+pub(crate) fn to_item<T: Serialize>(
+    value: &T,
+) -> Result<HashMap<String, AttributeValue>, AuthError> {
     serde_dynamo::to_item(value).map_err(|e| AuthError::Internal(format!("record encoding: {e}")))
 }
 
-pub(crate) fn from_item<T: for<'de> Deserialize<'de>>(item: HashMap<String, AttributeValue>) -> Result<T, AuthError> {
+pub(crate) fn from_item<T: for<'de> Deserialize<'de>>(
+    item: HashMap<String, AttributeValue>,
+) -> Result<T, AuthError> {
     serde_dynamo::from_item(item).map_err(|e| AuthError::Internal(format!("record decoding: {e}")))
 }

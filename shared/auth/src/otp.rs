@@ -80,7 +80,8 @@ impl SendHistory {
 
     /// When the record may be deleted: once every send has left the window.
     pub fn expires_at(&self, policy: &OtpPolicy) -> i64 {
-        self.sends.last().copied().unwrap_or(0) + secs(policy.send_window.max(policy.resend_cooldown))
+        self.sends.last().copied().unwrap_or(0)
+            + secs(policy.send_window.max(policy.resend_cooldown))
     }
 }
 
@@ -114,14 +115,28 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for bad in ["", "12345", "123456789", "12a45678", "１２３４５６", "12.3456", "+1234567"] {
-            assert!(matches!(OtpCode::parse(bad), Err(AuthError::InvalidOtpFormat)), "{bad:?}");
+        for bad in [
+            "",
+            "12345",
+            "123456789",
+            "12a45678",
+            "１２３４５６",
+            "12.3456",
+            "+1234567",
+        ] {
+            assert!(
+                matches!(OtpCode::parse(bad), Err(AuthError::InvalidOtpFormat)),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn debug_hides_the_code() {
-        assert_eq!(format!("{:?}", OtpCode::parse("12345678").unwrap()), "OtpCode(***)");
+        assert_eq!(
+            format!("{:?}", OtpCode::parse("12345678").unwrap()),
+            "OtpCode(***)"
+        );
     }
 
     #[test]
@@ -136,7 +151,10 @@ mod tests {
     fn resend_within_cooldown_reports_the_wait() {
         let p = OtpPolicy::default();
         let h = SendHistory { sends: vec![1_000] };
-        assert!(matches!(h.admit(1_010, &p), Err(AuthError::RateLimited { retry_after: 20 })));
+        assert!(matches!(
+            h.admit(1_010, &p),
+            Err(AuthError::RateLimited { retry_after: 20 })
+        ));
         assert!(h.admit(1_030, &p).is_ok());
     }
 
@@ -147,7 +165,10 @@ mod tests {
             sends: vec![1_000, 1_100, 1_200, 1_300, 1_400],
         };
         // Cooldown long over; window of 900 s still holds five sends.
-        assert!(matches!(h.admit(1_500, &p), Err(AuthError::RateLimited { retry_after: 400 })));
+        assert!(matches!(
+            h.admit(1_500, &p),
+            Err(AuthError::RateLimited { retry_after: 400 })
+        ));
         let next = h.admit(1_900, &p).unwrap();
         assert_eq!(next.sends, vec![1_100, 1_200, 1_300, 1_400, 1_900]);
     }
@@ -164,8 +185,23 @@ mod tests {
     #[test]
     fn wrong_codes_count_down_then_lock() {
         let p = OtpPolicy::default();
-        assert!(matches!(wrong_code(1, &p), AuthError::InvalidOtp { attempts: 1, remaining: 2 }));
-        assert!(matches!(wrong_code(2, &p), AuthError::InvalidOtp { attempts: 2, remaining: 1 }));
-        assert!(matches!(wrong_code(3, &p), AuthError::MaxAttempts { attempts: 3 }));
+        assert!(matches!(
+            wrong_code(1, &p),
+            AuthError::InvalidOtp {
+                attempts: 1,
+                remaining: 2
+            }
+        ));
+        assert!(matches!(
+            wrong_code(2, &p),
+            AuthError::InvalidOtp {
+                attempts: 2,
+                remaining: 1
+            }
+        ));
+        assert!(matches!(
+            wrong_code(3, &p),
+            AuthError::MaxAttempts { attempts: 3 }
+        ));
     }
 }

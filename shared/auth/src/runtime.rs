@@ -27,8 +27,9 @@ const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
 
 /// The Runtime API endpoint of this sandbox, from `AWS_LAMBDA_RUNTIME_API`.
 pub fn endpoint_from_env() -> Result<Uri, Error> {
-    let host = std::env::var("AWS_LAMBDA_RUNTIME_API")
-        .map_err(|_| "AWS_LAMBDA_RUNTIME_API is not set: run under Lambda or `cargo lambda watch`")?;
+    let host = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(
+        |_| "AWS_LAMBDA_RUNTIME_API is not set: run under Lambda or `cargo lambda watch`",
+    )?;
     Ok(format!("http://{host}").parse()?)
 }
 
@@ -43,12 +44,19 @@ impl RuntimeClient {
         }
     }
 
-    async fn send(&self, method: Method, path: String, body: Option<Vec<u8>>, error_type: Option<&str>) -> Result<http::Response<hyper::body::Incoming>, Error> {
+    async fn send(
+        &self,
+        method: Method,
+        path: String,
+        body: Option<Vec<u8>>,
+        error_type: Option<&str>,
+    ) -> Result<http::Response<hyper::body::Incoming>, Error> {
         let mut builder = build_request().method(method).uri(path);
         if let Some(kind) = error_type {
             builder = builder.header("lambda-runtime-function-error-type", kind);
         }
-        let request: Request<Body> = builder.body(body.map(Body::from).unwrap_or_else(Body::empty))?;
+        let request: Request<Body> =
+            builder.body(body.map(Body::from).unwrap_or_else(Body::empty))?;
         let response = self.client.call(request).await?;
         if response.status().is_server_error() {
             return Err(format!("Runtime API answered {}", response.status()).into());
@@ -59,10 +67,21 @@ impl RuntimeClient {
     /// Wait for the next invocation.
     pub async fn next(&self) -> Result<Invocation, Error> {
         let response = self
-            .send(Method::GET, format!("/{API_VERSION}/runtime/invocation/next"), None, None)
+            .send(
+                Method::GET,
+                format!("/{API_VERSION}/runtime/invocation/next"),
+                None,
+                None,
+            )
             .await?;
         let (parts, body) = response.into_parts();
-        let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let header = |name: &str| {
+            parts
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
         let request_id = header(REQUEST_ID).ok_or("invocation without a request id")?;
         let client_context = header(CLIENT_CONTEXT)
             .filter(|raw| !raw.is_empty())
@@ -79,7 +98,8 @@ impl RuntimeClient {
             Value::Null
         } else {
             // A payload that is not JSON is answered by the envelope as invalid input.
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         Ok(Invocation {
             request_id,
@@ -99,7 +119,12 @@ impl RuntimeClient {
         .map(|_| ())
     }
 
-    pub async fn fail(&self, request_id: &str, error_type: &str, message: &str) -> Result<(), Error> {
+    pub async fn fail(
+        &self,
+        request_id: &str,
+        error_type: &str,
+        message: &str,
+    ) -> Result<(), Error> {
         let body = json!({"errorType": error_type, "errorMessage": message});
         self.send(
             Method::POST,
@@ -140,7 +165,8 @@ impl RuntimeClient {
                     Err(err) => {
                         // The detail is for operators; the caller gets a generic message.
                         tracing::error!(reason = %err, "invocation failed");
-                        self.fail(&request_id, err.code().as_str(), &err.public_message()).await
+                        self.fail(&request_id, err.code().as_str(), &err.public_message())
+                            .await
                     }
                 }
             }

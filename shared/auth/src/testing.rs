@@ -64,11 +64,18 @@ impl TestKey {
     }
 
     pub fn sign(&self, claims: &Value) -> String {
-        self.sign_with_header(&json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}), claims)
+        self.sign_with_header(
+            &json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}),
+            claims,
+        )
     }
 
     pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
-        let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+        let signing_input = format!(
+            "{}.{}",
+            b64(header.to_string().as_bytes()),
+            b64(claims.to_string().as_bytes())
+        );
         let mut sig = vec![0u8; self.pair.public_modulus_len()];
         self.pair
             .sign(
@@ -85,7 +92,11 @@ impl TestKey {
 /// A token signed with HMAC-SHA256 using `secret`: the classic algorithm-confusion attack.
 pub fn sign_hs256(kid: &str, secret: &[u8], claims: &Value) -> String {
     let header = json!({"alg": "HS256", "kid": kid, "typ": "JWT"});
-    let signing_input = format!("{}.{}", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()));
+    let signing_input = format!(
+        "{}.{}",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    );
     let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
     let tag = aws_lc_rs::hmac::sign(&key, signing_input.as_bytes());
     format!("{signing_input}.{}", b64(tag.as_ref()))
@@ -94,7 +105,11 @@ pub fn sign_hs256(kid: &str, secret: &[u8], claims: &Value) -> String {
 /// An unsigned token (`alg: none`).
 pub fn unsigned(kid: &str, claims: &Value) -> String {
     let header = json!({"alg": "none", "kid": kid, "typ": "JWT"});
-    format!("{}.{}.", b64(header.to_string().as_bytes()), b64(claims.to_string().as_bytes()))
+    format!(
+        "{}.{}.",
+        b64(header.to_string().as_bytes()),
+        b64(claims.to_string().as_bytes())
+    )
 }
 
 /// Cognito's access-token claim set for `sub`, valid for an hour from now.
@@ -144,7 +159,11 @@ impl StaticJwks {
 impl JwksSource for StaticJwks {
     fn fetch(&self) -> BoxFuture<'_, Result<JwksDocument, String>> {
         self.fetches.fetch_add(1, Ordering::SeqCst);
-        let keys = self.keys.lock().map(|k| k.clone()).map_err(|e| e.to_string());
+        let keys = self
+            .keys
+            .lock()
+            .map(|k| k.clone())
+            .map_err(|e| e.to_string());
         Box::pin(async move { keys.map(|keys| JwksDocument { keys }) })
     }
 }

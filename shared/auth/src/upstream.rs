@@ -49,9 +49,9 @@ impl Fault {
     pub fn from_sdk<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Self {
         match err {
             SdkError::ConstructionFailure(_) => Self::bare(FaultKind::Bug),
-            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-                Self::bare(FaultKind::Unavailable)
-            }
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => Self::bare(FaultKind::Unavailable),
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
                 let code = ctx.err().code().map(str::to_owned);
@@ -59,9 +59,9 @@ impl Fault {
                     Some(c) if THROTTLE_CODES.contains(&c) => FaultKind::Throttled,
                     _ if status == 429 => FaultKind::Throttled,
                     _ if status >= 500 => FaultKind::Unavailable,
-                    Some("InternalErrorException" | "InternalServerError" | "ServiceUnavailable") => {
-                        FaultKind::Unavailable
-                    }
+                    Some(
+                        "InternalErrorException" | "InternalServerError" | "ServiceUnavailable",
+                    ) => FaultKind::Unavailable,
                     _ => FaultKind::Rejected,
                 };
                 Self {
@@ -104,7 +104,9 @@ impl Fault {
             )),
             FaultKind::Rejected | FaultKind::Bug => AuthError::Internal(format!(
                 "{operation} refused: {}",
-                self.code.as_deref().unwrap_or("request construction failed")
+                self.code
+                    .as_deref()
+                    .unwrap_or("request construction failed")
             )),
         }
     }
