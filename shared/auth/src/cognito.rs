@@ -35,6 +35,12 @@ pub struct Challenge {
     pub session: String,
 }
 
+impl std::fmt::Debug for Challenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Challenge { session: *** }")
+    }
+}
+
 /// Why Cognito refused a code.
 #[derive(Debug, PartialEq, Eq)]
 pub enum CodeRefusal {

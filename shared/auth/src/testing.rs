@@ -189,3 +189,155 @@ pub fn jwt_config() -> JwtConfig {
 pub fn verifier(jwks: Arc<StaticJwks>) -> JwtVerifier {
     JwtVerifier::new(&cognito_config(), &jwt_config(), jwks)
 }
+
+pub mod runtime_api {
+    //! A minimal Lambda Runtime API on a loopback port: hands out queued invocations on
+    //! `GET …/invocation/next` and records what the function posts back. When the queue is empty it
+    //! answers `next` with a 500, which ends the function's loop, so a test never hangs.
+
+    use std::collections::VecDeque;
+    use std::convert::Infallible;
+    use std::sync::{Arc, Mutex};
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::body::Incoming;
+    use hyper::server::conn::http1;
+    use hyper::service::service_fn;
+    use hyper::{Request, Response};
+    use hyper_util::rt::TokioIo;
+    use serde_json::Value;
+
+    #[derive(Debug, Clone)]
+    pub struct QueuedInvocation {
+        pub request_id: String,
+        pub payload: Value,
+        /// The raw `Lambda-Runtime-Client-Context` header, exactly as Lambda would send it.
+        pub client_context: Option<String>,
+    }
+
+    /// One POST the function made: the path (`…/{id}/response`, `…/{id}/error`, `…/init/error`)
+    /// and its JSON body.
+    #[derive(Debug, Clone)]
+    pub struct Posted {
+        pub path: String,
+        pub body: Value,
+    }
+
+    pub struct FakeRuntimeApi {
+        pub address: std::net::SocketAddr,
+        posted: Arc<Mutex<Vec<Posted>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl FakeRuntimeApi {
+        pub async fn start(invocations: Vec<QueuedInvocation>) -> Self {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind loopback");
+            let address = listener.local_addr().expect("local address");
+            let queue = Arc::new(Mutex::new(VecDeque::from(invocations)));
+            let posted = Arc::new(Mutex::new(Vec::new()));
+            let (q, p) = (queue.clone(), posted.clone());
+            let task = tokio::spawn(async move {
+                while let Ok((stream, _)) = listener.accept().await {
+                    let (q, p) = (q.clone(), p.clone());
+                    tokio::spawn(async move {
+                        let service = service_fn(move |req| answer(req, q.clone(), p.clone()));
+                        let _ = http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+            });
+            Self {
+                address,
+                posted,
+                task,
+            }
+        }
+
+        /// The base URI for `RuntimeClient::new`.
+        pub fn endpoint(&self) -> http::Uri {
+            format!("http://{}", self.address)
+                .parse()
+                .expect("endpoint URI")
+        }
+
+        /// `AWS_LAMBDA_RUNTIME_API` for a function binary started as a child process.
+        pub fn host_port(&self) -> String {
+            self.address.to_string()
+        }
+
+        pub fn posted(&self) -> Vec<Posted> {
+            self.posted.lock().expect("posted lock").clone()
+        }
+    }
+
+    impl Drop for FakeRuntimeApi {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    async fn answer(
+        req: Request<Incoming>,
+        queue: Arc<Mutex<VecDeque<QueuedInvocation>>>,
+        posted: Arc<Mutex<Vec<Posted>>>,
+    ) -> Result<Response<Full<Bytes>>, Infallible> {
+        let path = req.uri().path().to_owned();
+        if req.method() == hyper::Method::GET && path.ends_with("/invocation/next") {
+            let next = queue.lock().expect("queue lock").pop_front();
+            let Some(inv) = next else {
+                return Ok(Response::builder()
+                    .status(500)
+                    .body(Full::new(Bytes::from_static(b"no more invocations")))
+                    .expect("response"));
+            };
+            let mut builder = Response::builder()
+                .status(200)
+                .header("lambda-runtime-aws-request-id", &inv.request_id)
+                .header("lambda-runtime-deadline-ms", "99999999999999")
+                .header(
+                    "lambda-runtime-invoked-function-arn",
+                    "arn:aws:lambda:eu-west-1:123456789012:function:test",
+                );
+            if let Some(ctx) = &inv.client_context {
+                builder = builder.header("lambda-runtime-client-context", ctx);
+            }
+            return Ok(builder
+                .body(Full::new(Bytes::from(inv.payload.to_string())))
+                .expect("response"));
+        }
+        let body = req
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        posted
+            .lock()
+            .expect("posted lock")
+            .push(Posted { path, body });
+        Ok(Response::builder()
+            .status(202)
+            .body(Full::new(Bytes::from_static(b"{}")))
+            .expect("response"))
+    }
+}
+
+/// An AWS JSON 1.x error response as the service sends it, so the SDK's own deserializer produces
+/// the typed error (and the code for errors it does not model, such as `LimitExceededException`).
+pub fn aws_error(
+    status: u16,
+    error_type: &str,
+    message: &str,
+) -> aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+    aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(status).expect("status code"),
+        aws_smithy_types::body::SdkBody::from(
+            json!({"__type": error_type, "message": message}).to_string(),
+        ),
+    )
+}

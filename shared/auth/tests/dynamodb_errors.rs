@@ -1,0 +1,246 @@
+//! How DynamoDB answers become sign-in outcomes: conditional-check failures are read back to say
+//! which rule stopped the call; throttles and outages stay retryable; a missing table is internal.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use booking_auth::AuthError;
+use booking_auth::config::OtpPolicy;
+use booking_auth::email::Email;
+use booking_auth::guests::GuestStore;
+use booking_auth::ids::SessionToken;
+use booking_auth::login::{LoginRecord, LoginStatus, LoginStore};
+use booking_auth::testing::aws_error;
+use serde_json::json;
+
+const NOW: i64 = 1_795_000_000;
+
+type Item = std::collections::HashMap<String, AttributeValue>;
+
+fn email() -> Email {
+    Email::parse("guest@example.com").unwrap()
+}
+
+fn store(client: Client) -> LoginStore {
+    LoginStore::new(client, "auth-state".into(), OtpPolicy::default())
+}
+
+fn record(
+    token: &SessionToken,
+    attempts: u32,
+    status: LoginStatus,
+    expires_at: i64,
+    email: &str,
+) -> LoginRecord {
+    LoginRecord {
+        pk: token.record_key(),
+        email: email.into(),
+        cognito_session: "cognito-session".into(),
+        status,
+        attempts,
+        otp_sent_at: NOW - 10,
+        expires_at,
+    }
+}
+
+async fn claim_against(stored: Option<LoginRecord>) -> Result<LoginRecord, AuthError> {
+    let token = SessionToken::generate().unwrap();
+    let stored = stored.map(|mut r| {
+        r.pk = token.record_key();
+        r
+    });
+    let update = mock!(Client::update_item).then_http_response(|| {
+        aws_error(
+            400,
+            "ConditionalCheckFailedException",
+            "The conditional request failed",
+        )
+    });
+    let get = mock!(Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(stored.as_ref().map(|r| serde_dynamo::to_item(r).unwrap()))
+            .build()
+    });
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&update, &get]);
+    store(client).claim_attempt(&token, &email(), NOW).await
+}
+
+#[tokio::test]
+async fn a_fourth_attempt_is_max_attempts() {
+    let token = SessionToken::generate().unwrap();
+    let err = claim_against(Some(record(
+        &token,
+        3,
+        LoginStatus::Pending,
+        NOW + 100,
+        "guest@example.com",
+    )))
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, AuthError::MaxAttempts { attempts: 3 }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_expired_login_is_otp_expired() {
+    let token = SessionToken::generate().unwrap();
+    let err = claim_against(Some(record(
+        &token,
+        0,
+        LoginStatus::Pending,
+        NOW - 1,
+        "guest@example.com",
+    )))
+    .await
+    .unwrap_err();
+    assert!(matches!(err, AuthError::OtpExpired), "{err:?}");
+}
+
+#[tokio::test]
+async fn missing_used_or_foreign_logins_are_not_found() {
+    let token = SessionToken::generate().unwrap();
+    for stored in [
+        None,
+        Some(record(
+            &token,
+            1,
+            LoginStatus::Used,
+            NOW + 100,
+            "guest@example.com",
+        )),
+        Some(record(
+            &token,
+            0,
+            LoginStatus::Pending,
+            NOW + 100,
+            "someone@example.com",
+        )),
+    ] {
+        let err = claim_against(stored).await.unwrap_err();
+        assert!(matches!(err, AuthError::LoginNotFound), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_successful_claim_returns_the_incremented_record() {
+    let token = SessionToken::generate().unwrap();
+    let after = record(
+        &token,
+        1,
+        LoginStatus::Pending,
+        NOW + 100,
+        "guest@example.com",
+    );
+    let item: Item = serde_dynamo::to_item(&after).unwrap();
+    let update = mock!(Client::update_item)
+        .match_requests(|r| {
+            r.condition_expression()
+                .is_some_and(|c| c.contains("attempts < :max"))
+        })
+        .then_output(move || {
+            UpdateItemOutput::builder()
+                .set_attributes(Some(item.clone()))
+                .build()
+        });
+    let client = mock_client!(aws_sdk_dynamodb, [&update]);
+    let claimed = store(client)
+        .claim_attempt(&token, &email(), NOW)
+        .await
+        .unwrap();
+    assert_eq!(claimed.attempts, 1);
+}
+
+#[tokio::test]
+async fn throttling_and_outages_are_retryable_and_a_missing_table_is_internal() {
+    let token = SessionToken::generate().unwrap();
+    for (status, code, retryable) in [
+        (400, "ProvisionedThroughputExceededException", true),
+        (400, "ThrottlingException", true),
+        (500, "InternalServerError", true),
+        (400, "ResourceNotFoundException", false),
+    ] {
+        let update =
+            mock!(Client::update_item).then_http_response(move || aws_error(status, code, "x"));
+        let client = mock_client!(aws_sdk_dynamodb, [&update]);
+        let err = store(client)
+            .claim_attempt(&token, &email(), NOW)
+            .await
+            .unwrap_err();
+        assert_eq!(err.retryable(), retryable, "{code}: {err:?}");
+        assert_eq!(err.is_internal(), !retryable, "{code}: {err:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_recent_send_is_rate_limited_without_writing() {
+    let history = json!({"pk": "x", "sends": [NOW - 10], "version": 1, "expires_at": NOW + 900});
+    let get = mock!(Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(Some(serde_dynamo::to_item(history.clone()).unwrap()))
+            .build()
+    });
+    let put = mock!(Client::put_item).then_output(|| PutItemOutput::builder().build());
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&get, &put]);
+    let err = store(client).admit_send(&email(), NOW).await.unwrap_err();
+    assert!(
+        matches!(err, AuthError::RateLimited { retry_after: 20 }),
+        "{err:?}"
+    );
+    assert_eq!(put.num_calls(), 0);
+}
+
+#[tokio::test]
+async fn a_send_is_recorded_with_a_version_guard() {
+    let get = mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
+    let put = mock!(Client::put_item)
+        .match_requests(|r| {
+            r.condition_expression() == Some("attribute_not_exists(pk)")
+                && r.item().and_then(|i| i.get("expires_at"))
+                    == Some(&AttributeValue::N((NOW + 900).to_string()))
+        })
+        .then_output(|| PutItemOutput::builder().build());
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&get, &put]);
+    store(client).admit_send(&email(), NOW).await.unwrap();
+    assert_eq!(put.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_guest_created_concurrently_is_read_back_not_duplicated() {
+    let existing = json!({"pk": "SUB#sub-1", "cognito_sub": "sub-1", "guest_id": "GST-2026-7K2Q9X", "email": "guest@example.com", "created_at": NOW});
+    let existing_item: Item = serde_dynamo::to_item(existing).unwrap();
+    let first_get = mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
+    let transact = mock!(Client::transact_write_items).then_http_response(|| {
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+            aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+            aws_smithy_types::body::SdkBody::from(
+                json!({
+                    "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                    "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None]",
+                    "CancellationReasons": [{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}, {"Code": "None"}]
+                })
+                .to_string(),
+            ),
+        )
+    });
+    let second_get = mock!(Client::get_item).then_output(move || {
+        GetItemOutput::builder()
+            .set_item(Some(existing_item.clone()))
+            .build()
+    });
+    let client = mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::Sequential,
+        [&first_get, &transact, &second_get]
+    );
+    let guest = GuestStore::new(client, "guests".into())
+        .get_or_create("sub-1", "guest@example.com", NOW, 2026)
+        .await
+        .unwrap();
+    assert_eq!(guest.guest_id, "GST-2026-7K2Q9X");
+    assert_eq!(transact.num_calls(), 1);
+}
