@@ -1,5 +1,6 @@
 //! How each Cognito failure reaches the guest. Error responses are raw AWS JSON bodies, decoded by
 //! the SDK itself, so the mapping is tested against what the wire really carries.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
 
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserOutput;

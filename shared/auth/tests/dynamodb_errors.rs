@@ -1,5 +1,6 @@
 //! How DynamoDB answers become sign-in outcomes: conditional-check failures are read back to say
 //! which rule stopped the call; throttles and outages stay retryable; a missing table is internal.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;

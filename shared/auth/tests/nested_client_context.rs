@@ -1,5 +1,6 @@
 //! AgentCore Gateway sends `bedrockAgentCorePropagatedHeaders` as a nested object inside the client
 //! context. These tests feed exactly that through a Runtime API over real HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
 
 use booking_auth::AuthError;
 use booking_auth::envelope::{CallContext, EnvelopeConfig, Tool, dispatch};
