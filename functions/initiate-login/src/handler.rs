@@ -64,3 +64,221 @@ impl Tool for InitiateLogin {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
+    use aws_sdk_cognitoidentityprovider::operation::admin_create_user::AdminCreateUserOutput;
+    use aws_sdk_cognitoidentityprovider::operation::admin_get_user::AdminGetUserOutput;
+    use aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitiateAuthOutput;
+    use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
+    use aws_sdk_dynamodb::Client as DynamoClient;
+    use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
+    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+    use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use booking_auth::config::OtpPolicy;
+    use booking_auth::testing::{CALLER_KINDS, aws_error, cognito_config, invoke_fixture, item};
+    use serde_json::json;
+
+    const NOW: i64 = 1_795_000_000;
+
+    fn tool(cognito: &[&Rule], dynamo: &[&Rule]) -> InitiateLogin {
+        InitiateLogin {
+            cognito: Cognito::new(
+                mock_client!(
+                    aws_sdk_cognitoidentityprovider,
+                    RuleMode::Sequential,
+                    cognito
+                ),
+                &cognito_config(),
+            ),
+            logins: LoginStore::new(
+                mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, dynamo),
+                "auth".into(),
+                OtpPolicy::default(),
+            ),
+            clock: || NOW,
+        }
+    }
+
+    fn otp_challenge() -> Rule {
+        mock!(CognitoClient::admin_initiate_auth)
+            .match_requests(|r| {
+                r.auth_flow().map(|f| f.as_str()) == Some("USER_AUTH")
+                    && r.auth_parameters()
+                        .and_then(|p| p.get("USERNAME"))
+                        .map(String::as_str)
+                        == Some("guest@example.com")
+            })
+            .then_output(|| {
+                AdminInitiateAuthOutput::builder()
+                    .challenge_name(ChallengeNameType::EmailOtp)
+                    .session("cognito-session-secret")
+                    .build()
+            })
+    }
+
+    fn known_user() -> Rule {
+        mock!(CognitoClient::admin_get_user)
+            .then_output(|| AdminGetUserOutput::builder().username("u").build().unwrap())
+    }
+
+    fn no_history() -> Rule {
+        mock!(DynamoClient::get_item).then_output(|| GetItemOutput::builder().build())
+    }
+
+    fn put_ok() -> Rule {
+        mock!(DynamoClient::put_item).then_output(|| PutItemOutput::builder().build())
+    }
+
+    fn login_put() -> Rule {
+        mock!(DynamoClient::put_item)
+            .match_requests(|r| {
+                let item = r.item().cloned().unwrap_or_default();
+                item.get("pk")
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|k| k.starts_with("LOGIN#"))
+                    && item
+                        .get("cognito_session")
+                        .and_then(|v| v.as_s().ok())
+                        .map(String::as_str)
+                        == Some("cognito-session-secret")
+                    && item
+                        .get("expires_at")
+                        .and_then(|v| v.as_n().ok())
+                        .map(String::as_str)
+                        == Some("1795000180")
+            })
+            .then_output(|| PutItemOutput::builder().build())
+    }
+
+    #[tokio::test]
+    async fn every_caller_kind_gets_a_session_token_and_a_masked_delivery() {
+        for kind in CALLER_KINDS {
+            let (get_user, start) = (known_user(), otp_challenge());
+            let (history, send, login) = (no_history(), put_ok(), login_put());
+            let tool = tool(&[&get_user, &start], &[&history, &send, &login]);
+            let out = invoke_fixture(&tool, "initiate-login", kind, &[]).await;
+            let body = out.body;
+            assert_eq!(body["success"], true, "{kind}: {body}");
+            assert_eq!(
+                body["session_token"].as_str().map(str::len),
+                Some(43),
+                "{kind}"
+            );
+            assert_eq!(body["otp_sent_at"], "2026-11-18T11:06:40Z");
+            assert_eq!(body["expires_in"], 180);
+            assert_eq!(body["delivery"], "g***@e***.com");
+            assert!(
+                !body.to_string().contains("cognito-session-secret"),
+                "the Cognito session must stay on the server"
+            );
+            assert_eq!(login.num_calls(), 1, "{kind}");
+            if kind == "http" {
+                assert_eq!(out.status, Some(200));
+                assert_eq!(
+                    out.headers["access-control-allow-origin"],
+                    "http://localhost:5173"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn known_and_unknown_addresses_get_the_same_answer() {
+        let known = {
+            let (get_user, start) = (known_user(), otp_challenge());
+            let (history, send, login) = (no_history(), put_ok(), login_put());
+            invoke_fixture(
+                &tool(&[&get_user, &start], &[&history, &send, &login]),
+                "initiate-login",
+                "direct",
+                &[],
+            )
+            .await
+            .body
+        };
+        let unknown = {
+            let get_user = mock!(CognitoClient::admin_get_user).then_http_response(|| {
+                aws_error(400, "UserNotFoundException", "User does not exist.")
+            });
+            let create = mock!(CognitoClient::admin_create_user)
+                .then_output(|| AdminCreateUserOutput::builder().build());
+            let start = otp_challenge();
+            let (history, send, login) = (no_history(), put_ok(), login_put());
+            invoke_fixture(
+                &tool(&[&get_user, &create, &start], &[&history, &send, &login]),
+                "initiate-login",
+                "direct",
+                &[],
+            )
+            .await
+            .body
+        };
+        let without_token = |mut v: serde_json::Value| {
+            v.as_object_mut().map(|o| o.remove("session_token"));
+            v
+        };
+        assert_eq!(without_token(known), without_token(unknown));
+    }
+
+    #[tokio::test]
+    async fn an_invalid_email_touches_nothing() {
+        let tool = tool(&[], &[]);
+        let out = tool
+            .call(
+                InitiateLoginArgs {
+                    email: "not-an-email".into(),
+                },
+                &ctx(),
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(out, AuthError::InvalidEmail));
+    }
+
+    #[tokio::test]
+    async fn a_resend_within_the_cooldown_is_rate_limited() {
+        let history = mock!(DynamoClient::get_item).then_output(|| {
+            GetItemOutput::builder()
+                .set_item(Some(item(
+                    json!({"pk": "x", "sends": [NOW - 5], "version": 1, "expires_at": NOW + 900}),
+                )))
+                .build()
+        });
+        let out = invoke_fixture(&tool(&[], &[&history]), "initiate-login", "http", &[]).await;
+        assert_eq!(out.status, Some(429));
+        assert_eq!(out.body["error_code"], "RATE_LIMITED");
+        assert_eq!(out.body["retry_after"], 25);
+        assert_eq!(out.headers["retry-after"], "25");
+    }
+
+    #[tokio::test]
+    async fn a_cognito_throttle_releases_the_send_and_stores_no_login() {
+        let get_user = known_user();
+        let start = mock!(CognitoClient::admin_initiate_auth)
+            .then_http_response(|| aws_error(400, "TooManyRequestsException", "Too many requests"));
+        let (history, send) = (no_history(), put_ok());
+        let release =
+            mock!(DynamoClient::delete_item).then_output(|| DeleteItemOutput::builder().build());
+        let out = invoke_fixture(
+            &tool(&[&get_user, &start], &[&history, &send, &release]),
+            "initiate-login",
+            "direct",
+            &[],
+        )
+        .await;
+        assert_eq!(out.body["error_code"], "RATE_LIMITED");
+        assert_eq!(out.body["retryable"], true);
+        assert_eq!(release.num_calls(), 1);
+    }
+
+    fn ctx() -> CallContext {
+        CallContext {
+            caller: booking_auth::envelope::CallerKind::Direct,
+            bearer: None,
+        }
+    }
+}

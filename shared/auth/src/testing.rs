@@ -341,3 +341,90 @@ pub fn aws_error(
         ),
     )
 }
+
+/// The caller kinds that have a fixture under `events/<function>/`.
+pub const CALLER_KINDS: [&str; 3] = ["direct", "gateway", "http"];
+
+/// What a tool answered to one fixture: for HTTP the status and the decoded body, otherwise the
+/// result itself with no status.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: Option<u16>,
+    pub headers: Value,
+    pub body: Value,
+}
+
+fn read_fixture(function: &str, file: &str, substitutions: &[(&str, &str)]) -> Option<Value> {
+    let path = format!(
+        "{}/../../events/{function}/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut text = std::fs::read_to_string(&path).ok()?;
+    for (from, to) in substitutions {
+        text = text.replace(from, to);
+    }
+    Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}")))
+}
+
+/// Invoke `tool` with the `kind` fixture of `function`, placeholders replaced, through the same
+/// envelope dispatch the runtime uses.
+pub async fn invoke_fixture<T: crate::envelope::Tool>(
+    tool: &T,
+    function: &str,
+    kind: &str,
+    substitutions: &[(&str, &str)],
+) -> Outcome {
+    let payload = read_fixture(function, &format!("{kind}.json"), substitutions)
+        .unwrap_or_else(|| panic!("missing fixture events/{function}/{kind}.json"));
+    let client_context = read_fixture(function, &format!("{kind}.context.json"), substitutions);
+    let invocation = crate::envelope::Invocation {
+        request_id: format!("test-{kind}"),
+        payload,
+        client_context,
+    };
+    let config = crate::envelope::EnvelopeConfig {
+        cors: crate::config::CorsConfig {
+            allowed_origins: vec!["http://localhost:5173".into()],
+            max_age_seconds: 600,
+        },
+    };
+    let out = crate::envelope::dispatch(tool, &config, invocation)
+        .await
+        .expect("not an internal error");
+    if kind == "http" {
+        Outcome {
+            status: out["statusCode"].as_u64().map(|s| s as u16),
+            headers: out["headers"].clone(),
+            body: serde_json::from_str(out["body"].as_str().unwrap_or("null")).expect("JSON body"),
+        }
+    } else {
+        Outcome {
+            status: None,
+            headers: Value::Null,
+            body: out,
+        }
+    }
+}
+
+/// Cognito's `AuthenticationResult` for `sub`, with ID and access tokens signed by `key`.
+pub fn authentication_result(
+    key: &TestKey,
+    sub: &str,
+    email: &str,
+    refresh: Option<&str>,
+) -> aws_sdk_cognitoidentityprovider::types::AuthenticationResultType {
+    aws_sdk_cognitoidentityprovider::types::AuthenticationResultType::builder()
+        .id_token(key.sign(&id_claims(sub, email)))
+        .access_token(key.sign(&access_claims(sub)))
+        .set_refresh_token(refresh.map(str::to_owned))
+        .expires_in(3600)
+        .token_type("Bearer")
+        .build()
+}
+
+/// A DynamoDB item from JSON, as `serde_dynamo` writes records.
+pub fn item(
+    value: Value,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    serde_dynamo::to_item(value).expect("item")
+}
