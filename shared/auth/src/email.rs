@@ -29,6 +29,12 @@ impl Email {
         &self.0
     }
 
+    /// The whole address lower-cased: the identity for server-side limits and login matching, so
+    /// `John@…` and `john@…` (one Cognito user in a case-insensitive pool) share one send limit.
+    pub fn canonical(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+
     /// `j***@e***.com`: enough for a guest to recognise their address, not enough to read it.
     pub fn masked(&self) -> String {
         let (local, domain) = self.0.rsplit_once('@').unwrap_or(("", &self.0));
@@ -118,6 +124,14 @@ mod tests {
         assert!(Email::parse(&long_local).is_err());
         let long_domain = format!("a@{}.com", "b".repeat(250));
         assert!(Email::parse(&long_domain).is_err());
+    }
+
+    #[test]
+    fn canonical_form_ignores_case_everywhere() {
+        let a = Email::parse("John.Doe@Example.com").unwrap();
+        let b = Email::parse("john.doe@example.COM").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.canonical(), b.canonical());
     }
 
     #[test]

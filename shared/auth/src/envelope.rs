@@ -171,9 +171,23 @@ async fn run<T: Tool>(tool: &T, args: Value, ctx: &CallContext) -> Result<Value,
         ));
     }
     let args: T::Args =
-        serde_json::from_value(args).map_err(|e| AuthError::InvalidInput(e.to_string()))?;
+        serde_json::from_value(args).map_err(|e| AuthError::InvalidInput(describe(&e)))?;
     let output = tool.call(args, ctx).await?;
     serde_json::to_value(output).map_err(|e| AuthError::Internal(format!("result encoding: {e}")))
+}
+
+/// serde's message without the offending value: `invalid type: string "12345678", expected u32`
+/// would put a code or a token into the answer and the logs.
+fn describe(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    let message = message.split(" at line ").next().unwrap_or_default();
+    match message.split_once(", expected ") {
+        Some((problem, expected)) if problem.starts_with("invalid") => {
+            let kind = problem.split(':').next().unwrap_or(problem);
+            format!("{kind}, expected {expected}")
+        }
+        _ => message.to_owned(),
+    }
 }
 
 /// Success and expected failures are results; internal faults propagate.
@@ -198,9 +212,10 @@ mod web {
     ) -> Value {
         let request: LambdaRequest = match serde_json::from_value(payload) {
             Ok(r) => r,
-            Err(err) => {
-                // Looked like HTTP but lambda_http cannot read it: answer as API Gateway v2 would.
-                tracing::warn!(error = %err, "unreadable HTTP event");
+            Err(_) => {
+                // Looked like HTTP but lambda_http cannot read it. The serde message could quote a
+                // header value (a token), so it is not logged.
+                tracing::warn!("unreadable HTTP event");
                 let failure = AuthError::InvalidInput("unreadable HTTP event".into());
                 return respond(
                     &RequestOrigin::ApiGatewayV2,
@@ -520,6 +535,18 @@ mod tests {
         let out = call(json!({"value": 5}), None).await.unwrap();
         assert_eq!(out["error_code"], "INVALID_INPUT");
         assert_eq!(out["retryable"], false);
+    }
+
+    #[tokio::test]
+    async fn input_errors_never_echo_the_value() {
+        let out = call(json!({"value": 12345678}), None).await.unwrap();
+        let message = out["message"].as_str().unwrap();
+        assert!(!message.contains("12345678"), "{message}");
+        assert!(message.contains("expected"), "{message}");
+        let out = call(json!({"value": ["secret-token"]}), None)
+            .await
+            .unwrap();
+        assert!(!out.to_string().contains("secret-token"));
     }
 
     #[tokio::test]

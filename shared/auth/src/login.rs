@@ -27,6 +27,7 @@ pub enum LoginStatus {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRecord {
     pub pk: String,
+    /// [`Email::canonical`]: the address a verification must name.
     pub email: String,
     /// Removed once the login is used.
     #[serde(default)]
@@ -90,7 +91,7 @@ impl LoginStore {
     }
 
     fn send_key(email: &Email) -> String {
-        format!("SEND#{}", hex_digest(email.as_str().as_bytes()))
+        format!("SEND#{}", hex_digest(email.canonical().as_bytes()))
     }
 
     /// Take a send slot for `email` at `now`, or refuse with `RATE_LIMITED`.
@@ -190,7 +191,7 @@ impl LoginStore {
     ) -> Result<LoginRecord, AuthError> {
         let record = LoginRecord {
             pk: token.record_key(),
-            email: email.as_str().to_owned(),
+            email: email.canonical(),
             cognito_session,
             status: LoginStatus::Pending,
             attempts: 0,
@@ -229,7 +230,7 @@ impl LoginStore {
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
-            .expression_attribute_values(":email", AttributeValue::S(email.as_str().to_owned()))
+            .expression_attribute_values(":email", AttributeValue::S(email.canonical()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
             .expression_attribute_values(":max", AttributeValue::N(self.policy.max_attempts.to_string()))
             .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
@@ -245,7 +246,7 @@ impl LoginStore {
                 // Find out which condition failed, to tell the guest what to do next.
                 let record: Option<LoginRecord> = self.get(&pk).await?;
                 Err(match record {
-                    Some(r) if r.email == email.as_str() && r.status == LoginStatus::Pending => {
+                    Some(r) if r.email == email.canonical() && r.status == LoginStatus::Pending => {
                         if r.expires_at <= now {
                             AuthError::OtpExpired
                         } else {
