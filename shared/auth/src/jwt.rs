@@ -463,7 +463,7 @@ mod tests {
     #[tokio::test]
     async fn alg_none_is_rejected() {
         let f = fixture();
-        let token = unsigned(&f.key.kid, &access_claims("s"));
+        let token = unsigned(f.key.kid(), &access_claims("s"));
         assert!(matches!(
             rejection(&f, &token, TokenUse::Access).await,
             AuthError::InvalidToken(_)
@@ -473,7 +473,7 @@ mod tests {
     #[tokio::test]
     async fn hs256_signed_with_the_public_key_is_rejected() {
         let f = fixture();
-        let token = sign_hs256(&f.key.kid, &f.key.public_der(), &access_claims("s"));
+        let token = sign_hs256(f.key.kid(), &f.key.public_der(), &access_claims("s"));
         assert!(matches!(
             rejection(&f, &token, TokenUse::Access).await,
             AuthError::InvalidToken(TokenRejection::Algorithm)

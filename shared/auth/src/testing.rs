@@ -8,11 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
-use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cognito_stand_in::keys::b64;
 use serde_json::{Value, json};
 
 use crate::config::{CognitoConfig, JwtConfig};
@@ -30,62 +26,39 @@ pub fn now() -> u64 {
         .unwrap_or(0)
 }
 
-fn b64(data: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(data)
-}
-
-/// An RSA-2048 signing key with its `kid`, as a Cognito pool would have.
-pub struct TestKey {
-    pub kid: String,
-    pair: KeyPair,
-}
+/// An RSA-2048 signing key with its `kid`, as a Cognito pool has one: the local Cognito
+/// stand-in's own key type, so tests and the stand-in sign tokens the same way.
+pub struct TestKey(cognito_stand_in::keys::SigningKey);
 
 impl TestKey {
     pub fn generate(kid: &str) -> Self {
-        Self {
-            kid: kid.to_owned(),
-            pair: KeyPair::generate(KeySize::Rsa2048).expect("RSA key generation"),
-        }
+        Self(cognito_stand_in::keys::SigningKey::generate(kid).expect("RSA key generation"))
+    }
+
+    pub fn kid(&self) -> &str {
+        &self.0.kid
     }
 
     pub fn jwk(&self) -> Value {
-        let components = PublicKeyComponents::<Vec<u8>>::from(self.pair.public_key());
-        json!({"alg": "RS256", "e": b64(&components.e), "kid": self.kid, "kty": "RSA", "n": b64(&components.n), "use": "sig"})
+        self.0.jwk()
     }
 
     /// The public key in DER: what an attacker would use as an HMAC secret.
     pub fn public_der(&self) -> Vec<u8> {
-        self.pair
-            .public_key()
-            .as_der()
-            .expect("public key DER")
-            .as_ref()
-            .to_vec()
+        self.0.public_der().expect("public key DER")
     }
 
     pub fn sign(&self, claims: &Value) -> String {
         self.sign_with_header(
-            &json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"}),
+            &json!({"alg": "RS256", "kid": self.0.kid, "typ": "JWT"}),
             claims,
         )
     }
 
     pub fn sign_with_header(&self, header: &Value, claims: &Value) -> String {
-        let signing_input = format!(
-            "{}.{}",
-            b64(header.to_string().as_bytes()),
-            b64(claims.to_string().as_bytes())
-        );
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &aws_lc_rs::rand::SystemRandom::new(),
-                signing_input.as_bytes(),
-                &mut sig,
-            )
-            .expect("RSA signing");
-        format!("{signing_input}.{}", b64(&sig))
+        self.0
+            .sign_with_header(header, claims)
+            .expect("RSA signing")
     }
 }
 

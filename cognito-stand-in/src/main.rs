@@ -1,0 +1,55 @@
+//! `cognito-stand-in`: run the local Cognito stand-in on a loopback port.
+//!
+//! Settings come from the environment (all optional): `STANDIN_PORT` (0 picks a free port),
+//! `STANDIN_USER_POOL_ID`, `STANDIN_CLIENT_ID`, `STANDIN_CLIENT_SECRET`, `STANDIN_REGION`,
+//! `STANDIN_SESSION_VALIDITY_SECONDS`, `STANDIN_REFRESH_ROTATION` (`true`/`false`).
+//! The first line on stdout is `listening on http://127.0.0.1:<port>`.
+
+use std::sync::Arc;
+
+use cognito_stand_in::{Settings, StandIn, serve};
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn settings() -> Result<Settings, String> {
+    let mut s = Settings::default();
+    let parse = |name: &str, raw: String| raw.parse::<u64>().map_err(|e| format!("{name}: {e}"));
+    if let Some(v) = var("STANDIN_USER_POOL_ID") {
+        s.user_pool_id = v;
+    }
+    if let Some(v) = var("STANDIN_CLIENT_ID") {
+        s.client_id = v;
+    }
+    s.client_secret = var("STANDIN_CLIENT_SECRET");
+    if let Some(v) = var("STANDIN_REGION") {
+        s.region = v;
+    }
+    if let Some(v) = var("STANDIN_SESSION_VALIDITY_SECONDS") {
+        s.session_validity_seconds = parse("STANDIN_SESSION_VALIDITY_SECONDS", v)?;
+    }
+    if let Some(v) = var("STANDIN_REFRESH_ROTATION") {
+        s.refresh_rotation = v.eq_ignore_ascii_case("true");
+    }
+    Ok(s)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = settings()?;
+    let port: u16 = var("STANDIN_PORT")
+        .map(|p| p.parse())
+        .transpose()?
+        .unwrap_or(0);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let address = listener.local_addr()?;
+    let standin = Arc::new(StandIn::new(settings, &format!("http://{address}"))?);
+    println!("listening on http://{address}");
+    println!("issuer {}", standin.issuer());
+    tokio::select! {
+        _ = serve(listener, standin) => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}

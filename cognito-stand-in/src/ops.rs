@@ -1,0 +1,630 @@
+//! Cognito operations, as documented and as the Rust SDK decodes them.
+
+use base64::Engine;
+use serde_json::{Map, Value, json};
+
+use crate::keys::b64;
+use crate::server::StandIn;
+use crate::state::{Message, RefreshToken, Session, State, Step, User, now};
+
+/// A Cognito error: the SDK maps `__type` to its typed error and keeps `message`.
+#[derive(Debug)]
+pub struct CognitoError {
+    pub status: u16,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+fn err(kind: &'static str, message: impl Into<String>) -> CognitoError {
+    CognitoError {
+        status: 400,
+        kind,
+        message: message.into(),
+    }
+}
+
+fn not_authorized(message: &str) -> CognitoError {
+    err("NotAuthorizedException", message)
+}
+
+pub type OpResult = Result<Value, CognitoError>;
+
+const SESSION_EXPIRED: &str = "Invalid session for the user, session is expired.";
+const SESSION_USED: &str = "Invalid session for the user, session can only be used once.";
+const SESSION_INVALID: &str = "Invalid session for the user.";
+
+fn str_field<'a>(body: &'a Value, name: &str) -> Result<&'a str, CognitoError> {
+    body.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| err("InvalidParameterException", format!("1 validation error detected: Value null at '{}' failed to satisfy constraint: Member must not be null", lower_first(name))))
+}
+
+fn lower_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn params(body: &Value, name: &str) -> Map<String, Value> {
+    body.get(name)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    // The system RNG only fails on a broken host; an all-zero value then is still a valid string.
+    let _ = aws_lc_rs::rand::fill(&mut buf);
+    buf
+}
+
+/// Cognito's email sign-in codes are 8 digits.
+fn new_code() -> String {
+    let bytes = random_bytes(8);
+    let n = u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
+    format!("{:08}", n % 100_000_000)
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn mask(email: &str) -> String {
+    let (local, domain) = email.rsplit_once('@').unwrap_or(("", email));
+    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+    let tld = domain.rsplit_once('.').map(|(_, t)| t).unwrap_or("");
+    format!("{}***@{}***.{tld}", first(local), first(domain))
+}
+
+fn attributes(user: &User) -> Value {
+    json!([
+        {"Name": "sub", "Value": user.sub},
+        {"Name": "email_verified", "Value": user.email_verified.to_string()},
+        {"Name": "email", "Value": user.email},
+    ])
+}
+
+impl StandIn {
+    pub(crate) fn dispatch(&self, state: &mut State, operation: &str, body: &Value) -> OpResult {
+        match operation {
+            "AdminGetUser" => self.admin_get_user(state, body),
+            "AdminCreateUser" => self.admin_create_user(state, body),
+            "AdminInitiateAuth" => {
+                self.check_pool(body)?;
+                self.initiate_auth(state, body)
+            }
+            "InitiateAuth" => self.initiate_auth(state, body),
+            "AdminRespondToAuthChallenge" => {
+                self.check_pool(body)?;
+                self.respond_to_auth_challenge(state, body)
+            }
+            "RespondToAuthChallenge" => self.respond_to_auth_challenge(state, body),
+            "GetTokensFromRefreshToken" => self.get_tokens_from_refresh_token(state, body),
+            "RevokeToken" => self.revoke_token(state, body),
+            "GlobalSignOut" => self.global_sign_out(state, body),
+            "AdminUserGlobalSignOut" => self.admin_user_global_sign_out(state, body),
+            other => Err(CognitoError {
+                status: 400,
+                kind: "UnknownOperationException",
+                message: format!("The stand-in does not implement {other}"),
+            }),
+        }
+    }
+
+    fn check_pool(&self, body: &Value) -> Result<(), CognitoError> {
+        let pool = str_field(body, "UserPoolId")?;
+        if pool == self.settings().user_pool_id {
+            Ok(())
+        } else {
+            Err(err(
+                "ResourceNotFoundException",
+                format!("User pool {pool} does not exist."),
+            ))
+        }
+    }
+
+    fn check_client(&self, body: &Value) -> Result<(), CognitoError> {
+        let client = str_field(body, "ClientId")?;
+        if client == self.settings().client_id {
+            Ok(())
+        } else {
+            Err(err(
+                "ResourceNotFoundException",
+                format!("User pool client {client} does not exist."),
+            ))
+        }
+    }
+
+    /// `SECRET_HASH` = Base64(HMAC-SHA256(client secret, username + client id)), when the client has one.
+    fn check_secret_hash(&self, username: &str, given: Option<&Value>) -> Result<(), CognitoError> {
+        let settings = self.settings();
+        let Some(secret) = settings.client_secret.as_deref() else {
+            return Ok(());
+        };
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.as_bytes());
+        let expected = base64::engine::general_purpose::STANDARD.encode(
+            aws_lc_rs::hmac::sign(&key, format!("{username}{}", settings.client_id).as_bytes())
+                .as_ref(),
+        );
+        if given.and_then(Value::as_str) == Some(expected.as_str()) {
+            Ok(())
+        } else {
+            Err(not_authorized(&format!(
+                "Unable to verify secret hash for client {}",
+                settings.client_id
+            )))
+        }
+    }
+
+    fn user<'a>(state: &'a State, username: &str) -> Result<&'a User, CognitoError> {
+        state
+            .find_user(username)
+            .ok_or_else(|| err("UserNotFoundException", "User does not exist."))
+    }
+
+    fn admin_get_user(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_pool(body)?;
+        let user = Self::user(state, str_field(body, "Username")?)?;
+        Ok(json!({
+            "Username": user.sub,
+            "UserAttributes": attributes(user),
+            "UserCreateDate": user.created,
+            "UserLastModifiedDate": user.created,
+            "Enabled": user.enabled,
+            "UserStatus": user.status,
+        }))
+    }
+
+    fn admin_create_user(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_pool(body)?;
+        let username = str_field(body, "Username")?;
+        let attrs: Vec<(String, String)> = body
+            .get("UserAttributes")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| {
+                        Some((
+                            x.get("Name")?.as_str()?.to_owned(),
+                            x.get("Value")?.as_str()?.to_owned(),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let attr = |name: &str| {
+            attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        let email = attr("email").unwrap_or_else(|| username.to_owned());
+        if !username.contains('@') || !email.eq_ignore_ascii_case(username) {
+            return Err(err(
+                "InvalidParameterException",
+                "Username should be an email.",
+            ));
+        }
+        if state.find_user(username).is_some() {
+            return Err(err(
+                "UsernameExistsException",
+                "An account with the given email already exists.",
+            ));
+        }
+        let suppress = body.get("MessageAction").and_then(Value::as_str) == Some("SUPPRESS");
+        let user = User {
+            sub: uuid(),
+            email: email.clone(),
+            email_verified: attr("email_verified").as_deref() == Some("true"),
+            enabled: true,
+            // Without a temporary password the user can only sign in passwordless.
+            status: if body.get("TemporaryPassword").is_some() {
+                "FORCE_CHANGE_PASSWORD"
+            } else {
+                "CONFIRMED"
+            },
+            created: now(),
+            signed_out_at: None,
+        };
+        if !suppress {
+            state.inbox.push(Message {
+                to: email.clone(),
+                code: String::new(),
+                sent_at: now(),
+                kind: "invitation",
+            });
+        }
+        let out = json!({"User": {
+            "Username": user.sub, "Attributes": attributes(&user), "UserCreateDate": user.created,
+            "UserLastModifiedDate": user.created, "Enabled": true, "UserStatus": user.status
+        }});
+        state.users.insert(user.sub.clone(), user);
+        Ok(out)
+    }
+
+    fn new_session(&self, state: &mut State, sub: &str, step: Step) -> String {
+        let id = b64(&random_bytes(96));
+        state.sessions.insert(
+            id.clone(),
+            Session {
+                sub: sub.to_owned(),
+                client_id: self.settings().client_id,
+                step,
+                expires_at: now() + self.settings().session_validity_seconds as f64,
+                used: false,
+            },
+        );
+        id
+    }
+
+    fn send_code(&self, state: &mut State, sub: &str) -> Result<Value, CognitoError> {
+        let email = Self::user(state, sub)?.email.clone();
+        let code = new_code();
+        println!("[cognito-stand-in] EMAIL_OTP for {email}: {code}");
+        state.inbox.push(Message {
+            to: email.clone(),
+            code: code.clone(),
+            sent_at: now(),
+            kind: "email_otp",
+        });
+        let session = self.new_session(state, sub, Step::EmailOtp { code, wrong: 0 });
+        Ok(json!({
+            "ChallengeName": "EMAIL_OTP",
+            "Session": session,
+            "ChallengeParameters": {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": mask(&email)},
+        }))
+    }
+
+    fn initiate_auth(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_client(body)?;
+        let flow = str_field(body, "AuthFlow")?;
+        let auth = params(body, "AuthParameters");
+        match flow {
+            "USER_AUTH" => {
+                let username = auth
+                    .get("USERNAME")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        err(
+                            "InvalidParameterException",
+                            "Missing required parameter USERNAME",
+                        )
+                    })?;
+                self.check_secret_hash(username, auth.get("SECRET_HASH"))?;
+                let user = Self::user(state, username)?.clone();
+                if !user.enabled {
+                    return Err(not_authorized("User is disabled."));
+                }
+                match auth.get("PREFERRED_CHALLENGE").and_then(Value::as_str) {
+                    Some("EMAIL_OTP") => self.send_code(state, &user.sub),
+                    Some(other) => Err(err(
+                        "InvalidParameterException",
+                        format!("The stand-in offers EMAIL_OTP only, not {other}"),
+                    )),
+                    None => {
+                        let session = self.new_session(state, &user.sub, Step::SelectChallenge);
+                        Ok(
+                            json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "AvailableChallenges": ["EMAIL_OTP"], "ChallengeParameters": {}}),
+                        )
+                    }
+                }
+            }
+            "REFRESH_TOKEN_AUTH" | "REFRESH_TOKEN" => {
+                if self.settings().refresh_rotation {
+                    return Err(not_authorized(
+                        "Refresh token rotation is enabled for this app client; use GetTokensFromRefreshToken.",
+                    ));
+                }
+                let token = auth
+                    .get("REFRESH_TOKEN")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| {
+                        err(
+                            "InvalidParameterException",
+                            "Missing required parameter REFRESH_TOKEN",
+                        )
+                    })?;
+                let (result, _) = self.refresh(state, token)?;
+                Ok(json!({"AuthenticationResult": result, "ChallengeParameters": {}}))
+            }
+            other => Err(err(
+                "InvalidParameterException",
+                format!("Auth flow {other} is not enabled for this stand-in client."),
+            )),
+        }
+    }
+
+    fn respond_to_auth_challenge(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_client(body)?;
+        let challenge = str_field(body, "ChallengeName")?;
+        let session_id = str_field(body, "Session")?;
+        let responses = params(body, "ChallengeResponses");
+        let username = responses
+            .get("USERNAME")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                err(
+                    "InvalidParameterException",
+                    "Missing required parameter USERNAME",
+                )
+            })?;
+        self.check_secret_hash(username, responses.get("SECRET_HASH"))?;
+        let user = Self::user(state, username)?.clone();
+
+        let session = state
+            .sessions
+            .get(session_id)
+            .cloned()
+            .ok_or_else(|| not_authorized(SESSION_INVALID))?;
+        if session.sub != user.sub || session.client_id != self.settings().client_id {
+            return Err(not_authorized(SESSION_INVALID));
+        }
+        if session.used {
+            return Err(not_authorized(SESSION_USED));
+        }
+        if now() >= session.expires_at {
+            return Err(not_authorized(SESSION_EXPIRED));
+        }
+        match (challenge, &session.step) {
+            ("SELECT_CHALLENGE", Step::SelectChallenge) => {
+                if responses.get("ANSWER").and_then(Value::as_str) != Some("EMAIL_OTP") {
+                    return Err(err(
+                        "InvalidParameterException",
+                        "The stand-in offers EMAIL_OTP only",
+                    ));
+                }
+                self.consume(state, session_id);
+                self.send_code(state, &user.sub)
+            }
+            ("EMAIL_OTP", Step::EmailOtp { code, wrong }) => {
+                let given = responses
+                    .get("EMAIL_OTP_CODE")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if given != code {
+                    let wrong = wrong + 1;
+                    if let Some(s) = state.sessions.get_mut(session_id) {
+                        s.step = Step::EmailOtp {
+                            code: code.clone(),
+                            wrong,
+                        };
+                        // After the allowed attempts the session is spent.
+                        s.used = wrong >= self.settings().max_code_attempts;
+                    }
+                    return Err(err(
+                        "CodeMismatchException",
+                        "Invalid code received for user",
+                    ));
+                }
+                self.consume(state, session_id);
+                let result = self.sign_in(state, &user, None)?;
+                Ok(json!({"AuthenticationResult": result, "ChallengeParameters": {}}))
+            }
+            _ => Err(err(
+                "InvalidParameterException",
+                format!("Unexpected challenge {challenge} for this session"),
+            )),
+        }
+    }
+
+    fn consume(&self, state: &mut State, session_id: &str) {
+        if let Some(s) = state.sessions.get_mut(session_id) {
+            s.used = true;
+        }
+    }
+
+    /// Mint ID and access tokens (and a refresh token when `origin` is `None`: a new sign-in).
+    fn sign_in(&self, state: &mut State, user: &User, origin: Option<(&str, u64)>) -> OpResult {
+        let settings = self.settings();
+        let now_s = now() as u64;
+        let (origin_jti, auth_time) = match origin {
+            Some((jti, at)) => (jti.to_owned(), at),
+            None => (uuid(), now_s),
+        };
+        let event_id = uuid();
+        let issuer = self.issuer();
+        let id_claims = json!({
+            "sub": user.sub, "email_verified": user.email_verified, "iss": issuer,
+            "cognito:username": user.sub, "origin_jti": origin_jti, "aud": settings.client_id,
+            "event_id": event_id, "token_use": "id", "auth_time": auth_time,
+            "exp": now_s + settings.id_token_validity_seconds, "iat": now_s, "jti": uuid(), "email": user.email
+        });
+        let access_claims = json!({
+            "sub": user.sub, "iss": issuer, "client_id": settings.client_id, "origin_jti": origin_jti,
+            "event_id": event_id, "token_use": "access", "scope": "aws.cognito.signin.user.admin",
+            "auth_time": auth_time, "exp": now_s + settings.access_token_validity_seconds, "iat": now_s,
+            "jti": uuid(), "username": user.sub
+        });
+        let sign = |claims: &Value| {
+            self.key().sign(claims).map_err(|_| CognitoError {
+                status: 500,
+                kind: "InternalErrorException",
+                message: "signing failed".into(),
+            })
+        };
+        let mut result = json!({
+            "AccessToken": sign(&access_claims)?,
+            "ExpiresIn": settings.access_token_validity_seconds,
+            "TokenType": "Bearer",
+            "IdToken": sign(&id_claims)?,
+        });
+        if origin.is_none() {
+            result["RefreshToken"] =
+                Value::String(self.new_refresh_token(state, &user.sub, &origin_jti, auth_time));
+        }
+        Ok(result)
+    }
+
+    fn new_refresh_token(
+        &self,
+        state: &mut State,
+        sub: &str,
+        origin_jti: &str,
+        auth_time: u64,
+    ) -> String {
+        // Cognito's refresh tokens are opaque JWE strings; this one is opaque too.
+        let token = format!(
+            "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.{}.{}.{}.{}",
+            b64(&random_bytes(256)),
+            b64(&random_bytes(12)),
+            b64(&random_bytes(600)),
+            b64(&random_bytes(16))
+        );
+        state.refresh_tokens.insert(
+            token.clone(),
+            RefreshToken {
+                sub: sub.to_owned(),
+                client_id: self.settings().client_id,
+                origin_jti: origin_jti.to_owned(),
+                auth_time,
+                expires_at: now() + self.settings().refresh_token_validity_seconds as f64,
+                revoked: false,
+            },
+        );
+        token
+    }
+
+    /// New tokens for a refresh token; returns the result and the stored record.
+    fn refresh(
+        &self,
+        state: &mut State,
+        token: &str,
+    ) -> Result<(Value, RefreshToken), CognitoError> {
+        let record = state
+            .refresh_tokens
+            .get(token)
+            .cloned()
+            .ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
+        if record.revoked {
+            return Err(not_authorized("Refresh Token has been revoked"));
+        }
+        if now() >= record.expires_at {
+            return Err(not_authorized("Refresh Token has expired"));
+        }
+        if record.client_id != self.settings().client_id {
+            return Err(not_authorized("Invalid Refresh Token"));
+        }
+        let user = Self::user(state, &record.sub)?.clone();
+        if !user.enabled {
+            return Err(not_authorized("User is disabled."));
+        }
+        let result = self.sign_in(state, &user, Some((&record.origin_jti, record.auth_time)))?;
+        Ok((result, record))
+    }
+
+    fn get_tokens_from_refresh_token(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_client(body)?;
+        let settings = self.settings();
+        if let Some(secret) = &settings.client_secret
+            && body.get("ClientSecret").and_then(Value::as_str) != Some(secret.as_str())
+        {
+            return Err(not_authorized(&format!(
+                "Unable to verify secret hash for client {}",
+                settings.client_id
+            )));
+        }
+        let token = str_field(body, "RefreshToken")?;
+        let (mut result, record) = self.refresh(state, token)?;
+        if settings.refresh_rotation {
+            // Rotation: a new refresh token in the same family; the one presented stops working.
+            if let Some(old) = state.refresh_tokens.get_mut(token) {
+                old.revoked = true;
+            }
+            result["RefreshToken"] = Value::String(self.new_refresh_token(
+                state,
+                &record.sub,
+                &record.origin_jti,
+                record.auth_time,
+            ));
+        }
+        Ok(json!({"AuthenticationResult": result}))
+    }
+
+    fn revoke_token(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_client(body)?;
+        let token = str_field(body, "Token")?;
+        // Revoking a refresh token revokes its whole family (every rotation of one sign-in).
+        if let Some(origin) = state
+            .refresh_tokens
+            .get(token)
+            .map(|r| r.origin_jti.clone())
+        {
+            for record in state
+                .refresh_tokens
+                .values_mut()
+                .filter(|r| r.origin_jti == origin)
+            {
+                record.revoked = true;
+            }
+            Ok(json!({}))
+        } else if self.key().verify(token).is_some() {
+            Err(err(
+                "UnsupportedTokenTypeException",
+                "Only refresh tokens can be revoked.",
+            ))
+        } else {
+            Ok(json!({}))
+        }
+    }
+
+    fn sign_out_user(state: &mut State, sub: &str) {
+        for record in state.refresh_tokens.values_mut().filter(|r| r.sub == sub) {
+            record.revoked = true;
+        }
+        if let Some(user) = state.users.get_mut(sub) {
+            user.signed_out_at = Some(now());
+        }
+    }
+
+    fn global_sign_out(&self, state: &mut State, body: &Value) -> OpResult {
+        let token = str_field(body, "AccessToken")?;
+        let claims = self
+            .key()
+            .verify(token)
+            .ok_or_else(|| not_authorized("Invalid Access Token"))?;
+        if claims["token_use"] != "access" {
+            return Err(not_authorized("Invalid Access Token"));
+        }
+        if claims["exp"].as_f64().unwrap_or(0.0) <= now() {
+            return Err(not_authorized("Access Token has expired"));
+        }
+        let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
+        let user = Self::user(state, &sub)?;
+        if user
+            .signed_out_at
+            .is_some_and(|at| claims["iat"].as_f64().unwrap_or(0.0) <= at)
+        {
+            return Err(not_authorized("Access Token has been revoked"));
+        }
+        Self::sign_out_user(state, &sub);
+        Ok(json!({}))
+    }
+
+    fn admin_user_global_sign_out(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_pool(body)?;
+        let sub = Self::user(state, str_field(body, "Username")?)?.sub.clone();
+        Self::sign_out_user(state, &sub);
+        Ok(json!({}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_eight_digits() {
+        for _ in 0..100 {
+            let code = new_code();
+            assert_eq!(code.len(), 8);
+            assert!(code.bytes().all(|b| b.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn destination_is_masked() {
+        assert_eq!(mask("john@example.com"), "j***@e***.com");
+    }
+}

@@ -1,0 +1,290 @@
+//! HTTP front of the stand-in: the Cognito JSON protocol on `POST /`, the pool's well-known
+//! documents, and the control endpoints tests and developers use.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::keys::{KeyError, SigningKey};
+use crate::ops::CognitoError;
+use crate::state::{Fault, FaultKind, Settings, State};
+
+const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
+
+pub struct StandIn {
+    settings: RwLock<Settings>,
+    state: Mutex<State>,
+    key: SigningKey,
+    base_url: String,
+}
+
+impl StandIn {
+    /// A stand-in whose issuer is `{base_url}/{user_pool_id}`.
+    pub fn new(settings: Settings, base_url: &str) -> Result<Self, KeyError> {
+        Ok(Self {
+            settings: RwLock::new(settings),
+            state: Mutex::new(State::default()),
+            key: SigningKey::generate(&format!("local-{}", uuid::Uuid::new_v4().simple()))?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("{}/{}", self.base_url, self.settings().user_pool_id)
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Codes sent to `email` (case-insensitive), oldest first.
+    pub fn inbox(&self, email: &str) -> Vec<Value> {
+        let wanted = email.to_ascii_lowercase();
+        self.state()
+            .inbox
+            .iter()
+            .filter(|m| m.to.to_ascii_lowercase() == wanted)
+            .filter_map(|m| serde_json::to_value(m).ok())
+            .collect()
+    }
+
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let query = req.uri().query().unwrap_or_default().to_owned();
+        let target = req
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match req.into_body().collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => {
+                return json_response(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"message": "unreadable body"}),
+                );
+            }
+        };
+        let pool = self.settings().user_pool_id;
+        match (method, path.as_str()) {
+            (Method::POST, "/") => self.cognito(target, &body).await,
+            (Method::GET, p) if p == format!("/{pool}/.well-known/jwks.json") => {
+                json_response(StatusCode::OK, &json!({"keys": [self.key.jwk()]}))
+            }
+            (Method::GET, p) if p == format!("/{pool}/.well-known/openid-configuration") => {
+                let issuer = self.issuer();
+                json_response(
+                    StatusCode::OK,
+                    &json!({
+                        "issuer": issuer, "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+                        "id_token_signing_alg_values_supported": ["RS256"], "subject_types_supported": ["public"],
+                        "response_types_supported": ["code", "token"],
+                    }),
+                )
+            }
+            (Method::GET, "/_health") => json_response(
+                StatusCode::OK,
+                &json!({"ok": true, "issuer": self.issuer()}),
+            ),
+            (Method::GET, "/_inbox") => {
+                let params: HashMap<String, String> = query
+                    .split('&')
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k.to_owned(), percent_decode(v)))
+                    .collect();
+                match params.get("email") {
+                    Some(email) => {
+                        json_response(StatusCode::OK, &json!({"messages": self.inbox(email)}))
+                    }
+                    None => json_response(
+                        StatusCode::BAD_REQUEST,
+                        &json!({"message": "email query parameter required"}),
+                    ),
+                }
+            }
+            (Method::POST, "/_faults") => match serde_json::from_slice::<Fault>(&body) {
+                Ok(fault) => {
+                    self.state().faults.push(fault);
+                    json_response(StatusCode::OK, &json!({"ok": true}))
+                }
+                Err(e) => {
+                    json_response(StatusCode::BAD_REQUEST, &json!({"message": e.to_string()}))
+                }
+            },
+            (Method::DELETE, "/_faults") => {
+                self.state().faults.clear();
+                json_response(StatusCode::OK, &json!({"ok": true}))
+            }
+            (Method::POST, "/_config") => {
+                // Merge the given fields into the current settings.
+                let mut current = serde_json::to_value(self.settings()).unwrap_or_default();
+                if let (Some(target), Ok(Value::Object(patch))) = (
+                    current.as_object_mut(),
+                    serde_json::from_slice::<Value>(&body),
+                ) {
+                    target.extend(patch);
+                }
+                match serde_json::from_value::<Settings>(current) {
+                    Ok(next) => {
+                        *self.settings.write().unwrap_or_else(|p| p.into_inner()) = next.clone();
+                        json_response(
+                            StatusCode::OK,
+                            &serde_json::to_value(next).unwrap_or_default(),
+                        )
+                    }
+                    Err(e) => {
+                        json_response(StatusCode::BAD_REQUEST, &json!({"message": e.to_string()}))
+                    }
+                }
+            }
+            (Method::POST, "/_reset") => {
+                *self.state() = State::default();
+                json_response(StatusCode::OK, &json!({"ok": true}))
+            }
+            _ => json_response(StatusCode::NOT_FOUND, &json!({"message": "not found"})),
+        }
+    }
+
+    async fn cognito(&self, target: Option<String>, body: &[u8]) -> Response<Full<Bytes>> {
+        let Some(operation) = target
+            .as_deref()
+            .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+            .map(str::to_owned)
+        else {
+            return error_response(&CognitoError {
+                status: 400,
+                kind: "UnknownOperationException",
+                message: "missing or unknown X-Amz-Target".into(),
+            });
+        };
+        let body: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(_) => {
+                return error_response(&CognitoError {
+                    status: 400,
+                    kind: "SerializationException",
+                    message: "body is not JSON".into(),
+                });
+            }
+        };
+        let fault = self.state().take_fault(&operation);
+        if let Some(fault) = &fault {
+            match fault.fault {
+                FaultKind::Slow => {
+                    tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(5_000))).await
+                }
+                FaultKind::Throttle => {
+                    return error_response(&CognitoError {
+                        status: 400,
+                        kind: "TooManyRequestsException",
+                        message: "Too many requests".into(),
+                    });
+                }
+                FaultKind::LimitExceeded => {
+                    return error_response(&CognitoError {
+                        status: 400,
+                        kind: "LimitExceededException",
+                        message: "Attempt limit exceeded, please try after some time.".into(),
+                    });
+                }
+                FaultKind::ServerError => {
+                    return error_response(&CognitoError {
+                        status: 500,
+                        kind: "InternalErrorException",
+                        message: "Internal error".into(),
+                    });
+                }
+            }
+        }
+        let result = {
+            let mut state = self.state();
+            self.dispatch(&mut state, &operation, &body)
+        };
+        match result {
+            Ok(value) => json_response(StatusCode::OK, &value),
+            Err(e) => error_response(&e),
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                Ok(b) => {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+                Err(_) => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/x-amz-json-1.1"),
+    );
+    response
+}
+
+fn error_response(e: &CognitoError) -> Response<Full<Bytes>> {
+    let mut response = json_response(
+        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
+        &json!({"__type": e.kind, "message": e.message}),
+    );
+    if let Ok(v) = http::HeaderValue::from_str(e.kind) {
+        response.headers_mut().insert("x-amzn-errortype", v);
+    }
+    response
+}
+
+/// Serve `standin` on `listener` until the task is dropped or aborted.
+pub async fn serve(listener: TcpListener, standin: Arc<StandIn>) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let standin = standin.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let standin = standin.clone();
+                async move { Ok::<_, Infallible>(standin.handle(req).await) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}

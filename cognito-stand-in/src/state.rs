@@ -1,0 +1,158 @@
+//! The stand-in's state: users, sign-in sessions, refresh tokens, the inbox and injected faults.
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+/// How the stand-in pool and app client behave. Defaults match a new Cognito pool.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub region: String,
+    pub user_pool_id: String,
+    pub client_id: String,
+    /// When set, `SECRET_HASH` (or `ClientSecret`) is required and checked.
+    pub client_secret: Option<String>,
+    /// `AuthSessionValidity`: how long a sign-in session (and its code) lives.
+    pub session_validity_seconds: u64,
+    pub access_token_validity_seconds: u64,
+    pub id_token_validity_seconds: u64,
+    pub refresh_token_validity_seconds: u64,
+    /// Refresh-token rotation on the app client.
+    pub refresh_rotation: bool,
+    /// Wrong codes a session takes before Cognito stops accepting it.
+    pub max_code_attempts: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            region: "eu-west-1".into(),
+            user_pool_id: "eu-west-1_LocalPool1".into(),
+            client_id: "localclient0000000000000001".into(),
+            client_secret: None,
+            session_validity_seconds: 180,
+            access_token_validity_seconds: 3600,
+            id_token_validity_seconds: 3600,
+            refresh_token_validity_seconds: 30 * 24 * 3600,
+            refresh_rotation: false,
+            max_code_attempts: 3,
+        }
+    }
+}
+
+pub fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub sub: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub enabled: bool,
+    pub status: &'static str,
+    pub created: f64,
+    /// Set by a global sign-out: tokens issued before it are refused by Cognito APIs.
+    pub signed_out_at: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Waiting for the client to pick a first factor.
+    SelectChallenge,
+    /// A code was emailed; waiting for it.
+    EmailOtp { code: String, wrong: u32 },
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub sub: String,
+    pub client_id: String,
+    pub step: Step,
+    pub expires_at: f64,
+    pub used: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshToken {
+    pub sub: String,
+    pub client_id: String,
+    pub origin_jti: String,
+    pub auth_time: u64,
+    pub expires_at: f64,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Message {
+    pub to: String,
+    pub code: String,
+    pub sent_at: f64,
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// `TooManyRequestsException`
+    Throttle,
+    /// `LimitExceededException` (which the Rust SDK reports as unhandled)
+    LimitExceeded,
+    /// HTTP 500 `InternalErrorException`
+    ServerError,
+    /// Answer normally, after `delay_ms`.
+    Slow,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Fault {
+    pub operation: String,
+    pub fault: FaultKind,
+    /// How many calls it affects; absent: until cleared.
+    #[serde(default)]
+    pub times: Option<u32>,
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+#[derive(Default)]
+pub struct State {
+    pub users: HashMap<String, User>,
+    pub sessions: HashMap<String, Session>,
+    pub refresh_tokens: HashMap<String, RefreshToken>,
+    pub inbox: Vec<Message>,
+    pub faults: Vec<Fault>,
+}
+
+impl State {
+    /// A user by email (case-insensitively, as a pool with email as username) or by `sub`.
+    pub fn find_user(&self, username: &str) -> Option<&User> {
+        let wanted = username.to_ascii_lowercase();
+        self.users.get(username).or_else(|| {
+            self.users
+                .values()
+                .find(|u| u.email.to_ascii_lowercase() == wanted)
+        })
+    }
+
+    /// The fault to apply to `operation` now, consuming one use of it.
+    pub fn take_fault(&mut self, operation: &str) -> Option<Fault> {
+        let index = self
+            .faults
+            .iter()
+            .position(|f| f.operation == operation || f.operation == "*")?;
+        let fault = self.faults[index].clone();
+        if let Some(times) = &mut self.faults[index].times {
+            *times = times.saturating_sub(1);
+            if *times == 0 {
+                self.faults.remove(index);
+            }
+        }
+        Some(fault)
+    }
+}
