@@ -1,0 +1,696 @@
+//! Each mirrored Cognito behaviour, exercised with the real AWS SDK for Rust over HTTP, so the
+//! stand-in's answers are checked by the same deserializer the functions use.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_cognitoidentityprovider::Client;
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_cognitoidentityprovider::error::ProvideErrorMetadata;
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, AuthenticationResultType, ChallengeNameType, MessageActionType,
+};
+use base64::Engine;
+use cognito_stand_in::{Settings, StandIn, serve};
+use http_body_util::{BodyExt, Empty};
+use serde_json::{Value, json};
+
+const EMAIL: &str = "Guest@Example.com";
+
+struct Stack {
+    standin: Arc<StandIn>,
+    base: String,
+    client: Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn stack(settings: Settings) -> Stack {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let standin = Arc::new(StandIn::new(settings, &base).unwrap());
+    let task = tokio::spawn(serve(listener, standin.clone()));
+    let config = aws_sdk_cognitoidentityprovider::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "stand-in tests",
+        ))
+        .endpoint_url(&base)
+        // Faults must reach the test as they are, not be retried away.
+        .retry_config(aws_sdk_cognitoidentityprovider::config::retry::RetryConfig::disabled())
+        .build();
+    Stack {
+        standin,
+        base,
+        client: Client::from_conf(config),
+        task,
+    }
+}
+
+impl Stack {
+    fn settings(&self) -> Settings {
+        self.standin.settings()
+    }
+
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<Empty<bytes::Bytes>>();
+        let response = client
+            .get(format!("{}{path}", self.base).parse().unwrap())
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    async fn post(&self, path: &str, body: Value) {
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build_http::<http_body_util::Full<bytes::Bytes>>();
+        let request = http::Request::post(format!("{}{path}", self.base))
+            .body(http_body_util::Full::new(bytes::Bytes::from(
+                body.to_string(),
+            )))
+            .unwrap();
+        assert!(client.request(request).await.unwrap().status().is_success());
+    }
+
+    async fn create_user(&self) -> String {
+        let s = self.settings();
+        let out = self
+            .client
+            .admin_create_user()
+            .user_pool_id(&s.user_pool_id)
+            .username(EMAIL)
+            .user_attributes(
+                aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                    .name("email")
+                    .value(EMAIL)
+                    .build()
+                    .unwrap(),
+            )
+            .user_attributes(
+                aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+                    .name("email_verified")
+                    .value("true")
+                    .build()
+                    .unwrap(),
+            )
+            .message_action(MessageActionType::Suppress)
+            .send()
+            .await
+            .unwrap();
+        out.user.unwrap().username.unwrap()
+    }
+
+    /// Start USER_AUTH preferring EMAIL_OTP; the session and the code from the inbox.
+    async fn start(&self) -> (String, String) {
+        let s = self.settings();
+        let out = self
+            .client
+            .admin_initiate_auth()
+            .user_pool_id(&s.user_pool_id)
+            .client_id(&s.client_id)
+            .auth_flow(AuthFlowType::UserAuth)
+            .auth_parameters("USERNAME", EMAIL)
+            .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.challenge_name, Some(ChallengeNameType::EmailOtp));
+        assert_eq!(
+            out.challenge_parameters.as_ref().unwrap()["CODE_DELIVERY_DESTINATION"],
+            "G***@E***.com"
+        );
+        (out.session.unwrap(), self.latest_code().await)
+    }
+
+    async fn latest_code(&self) -> String {
+        let (status, inbox) = self.get("/_inbox?email=guest%40example.com").await;
+        assert_eq!(status, 200);
+        inbox["messages"].as_array().unwrap().last().unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn answer(
+        &self,
+        session: &str,
+        code: &str,
+    ) -> Result<AuthenticationResultType, (String, String)> {
+        let s = self.settings();
+        self.client
+            .admin_respond_to_auth_challenge()
+            .user_pool_id(&s.user_pool_id)
+            .client_id(&s.client_id)
+            .challenge_name(ChallengeNameType::EmailOtp)
+            .session(session)
+            .challenge_responses("USERNAME", EMAIL)
+            .challenge_responses("EMAIL_OTP_CODE", code)
+            .send()
+            .await
+            .map(|o| o.authentication_result.unwrap())
+            .map_err(|e| {
+                (
+                    e.code().unwrap_or_default().to_owned(),
+                    e.message().unwrap_or_default().to_owned(),
+                )
+            })
+    }
+
+    async fn sign_in(&self) -> AuthenticationResultType {
+        self.create_user().await;
+        let (session, code) = self.start().await;
+        self.answer(&session, &code).await.unwrap()
+    }
+
+    async fn refresh(&self, token: &str) -> Result<AuthenticationResultType, (String, String)> {
+        self.client
+            .get_tokens_from_refresh_token()
+            .client_id(self.settings().client_id)
+            .refresh_token(token)
+            .send()
+            .await
+            .map(|o| o.authentication_result.unwrap())
+            .map_err(|e| {
+                (
+                    e.code().unwrap_or_default().to_owned(),
+                    e.message().unwrap_or_default().to_owned(),
+                )
+            })
+    }
+}
+
+fn claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn users_are_created_once_and_read_back() {
+    let s = stack(Settings::default()).await;
+    let sub = s.create_user().await;
+    let user = s
+        .client
+        .admin_get_user()
+        .user_pool_id(s.settings().user_pool_id)
+        .username("guest@example.com")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(user.username, sub);
+    let attrs: Vec<(String, String)> = user
+        .user_attributes()
+        .iter()
+        .map(|a| {
+            (
+                a.name().to_owned(),
+                a.value().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert!(attrs.contains(&("email_verified".into(), "true".into())));
+    assert!(attrs.contains(&("sub".into(), sub.clone())));
+
+    let again = s
+        .client
+        .admin_create_user()
+        .user_pool_id(s.settings().user_pool_id)
+        .username(EMAIL)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(again.into_service_error().is_username_exists_exception());
+    let missing = s
+        .client
+        .admin_get_user()
+        .user_pool_id(s.settings().user_pool_id)
+        .username("nobody@example.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(missing.into_service_error().is_user_not_found_exception());
+    // SUPPRESS: no invitation reached the inbox.
+    assert!(s.standin.inbox(EMAIL).is_empty());
+}
+
+#[tokio::test]
+async fn email_otp_sign_in_issues_cognito_shaped_tokens() {
+    let s = stack(Settings::default()).await;
+    let sub = s.create_user().await;
+    let (session, code) = s.start().await;
+    assert_eq!(code.len(), 8, "Cognito's email codes are 8 digits");
+    let result = s.answer(&session, &code).await.unwrap();
+    assert_eq!(result.expires_in, 3600);
+    assert!(result.refresh_token.is_some());
+
+    let issuer = format!("{}/{}", s.base, s.settings().user_pool_id);
+    let id = claims(result.id_token.as_deref().unwrap());
+    assert_eq!(
+        (
+            id["token_use"].as_str(),
+            id["sub"].as_str(),
+            id["iss"].as_str()
+        ),
+        (Some("id"), Some(sub.as_str()), Some(issuer.as_str()))
+    );
+    assert_eq!(id["aud"], s.settings().client_id);
+    assert_eq!(id["email"], EMAIL);
+    assert_eq!(id["cognito:username"], sub);
+    for claim in [
+        "auth_time",
+        "exp",
+        "iat",
+        "jti",
+        "origin_jti",
+        "event_id",
+        "email_verified",
+    ] {
+        assert!(id.get(claim).is_some(), "id token lacks {claim}");
+    }
+    let access = claims(result.access_token.as_deref().unwrap());
+    assert_eq!(access["token_use"], "access");
+    assert_eq!(access["client_id"], s.settings().client_id);
+    assert!(
+        access.get("aud").is_none(),
+        "access tokens carry client_id, not aud"
+    );
+    assert_eq!(access["scope"], "aws.cognito.signin.user.admin");
+    assert_eq!(access["origin_jti"], id["origin_jti"]);
+    assert_eq!(access["username"], sub);
+}
+
+#[tokio::test]
+async fn tokens_verify_against_the_served_jwks_and_discovery_document() {
+    let s = stack(Settings::default()).await;
+    let result = s.sign_in().await;
+    let pool = s.settings().user_pool_id;
+    let (status, discovery) = s
+        .get(&format!("/{pool}/.well-known/openid-configuration"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        discovery["jwks_uri"],
+        format!("{}/{pool}/.well-known/jwks.json", s.base)
+    );
+    let (_, jwks) = s.get(&format!("/{pool}/.well-known/jwks.json")).await;
+    let key = &jwks["keys"][0];
+    assert_eq!(
+        (
+            key["kty"].as_str(),
+            key["alg"].as_str(),
+            key["use"].as_str()
+        ),
+        (Some("RSA"), Some("RS256"), Some("sig"))
+    );
+
+    let token = result.access_token.unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["kid"], key["kid"]);
+    let decode = |f: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(key[f].as_str().unwrap())
+            .unwrap()
+    };
+    let public = aws_lc_rs::signature::RsaPublicKeyComponents {
+        n: decode("n"),
+        e: decode("e"),
+    };
+    let (signed, sig) = token.rsplit_once('.').unwrap();
+    public
+        .verify(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            signed.as_bytes(),
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(sig)
+                .unwrap(),
+        )
+        .expect("RS256 signature verifies with the published key");
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_code_mismatch_and_the_session_stays_usable() {
+    let s = stack(Settings::default()).await;
+    s.create_user().await;
+    let (session, code) = s.start().await;
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    let (kind, message) = s.answer(&session, wrong).await.unwrap_err();
+    assert_eq!(
+        (kind.as_str(), message.as_str()),
+        ("CodeMismatchException", "Invalid code received for user")
+    );
+    assert!(s.answer(&session, &code).await.is_ok());
+}
+
+#[tokio::test]
+async fn the_code_attempt_limit_spends_the_session() {
+    let s = stack(Settings::default()).await;
+    s.create_user().await;
+    let (session, code) = s.start().await;
+    let wrong = if code == "00000000" {
+        "11111111"
+    } else {
+        "00000000"
+    };
+    for _ in 0..3 {
+        assert_eq!(
+            s.answer(&session, wrong).await.unwrap_err().0,
+            "CodeMismatchException"
+        );
+    }
+    let (kind, _) = s.answer(&session, &code).await.unwrap_err();
+    assert_eq!(kind, "NotAuthorizedException");
+}
+
+#[tokio::test]
+async fn an_expired_session_is_not_authorized_with_cognitos_message() {
+    let s = stack(Settings {
+        session_validity_seconds: 1,
+        ..Settings::default()
+    })
+    .await;
+    s.create_user().await;
+    let (session, code) = s.start().await;
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let (kind, message) = s.answer(&session, &code).await.unwrap_err();
+    assert_eq!(kind, "NotAuthorizedException");
+    assert_eq!(message, "Invalid session for the user, session is expired.");
+}
+
+#[tokio::test]
+async fn a_session_can_be_used_once() {
+    let s = stack(Settings::default()).await;
+    s.create_user().await;
+    let (session, code) = s.start().await;
+    s.answer(&session, &code).await.unwrap();
+    let (kind, message) = s.answer(&session, &code).await.unwrap_err();
+    assert_eq!(kind, "NotAuthorizedException");
+    assert_eq!(
+        message,
+        "Invalid session for the user, session can only be used once."
+    );
+}
+
+#[tokio::test]
+async fn select_challenge_then_email_otp() {
+    let s = stack(Settings::default()).await;
+    s.create_user().await;
+    let settings = s.settings();
+    let started = s
+        .client
+        .initiate_auth()
+        .client_id(&settings.client_id)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", EMAIL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        started.challenge_name,
+        Some(ChallengeNameType::SelectChallenge)
+    );
+    assert_eq!(
+        started
+            .available_challenges()
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+        ["EMAIL_OTP"]
+    );
+    let selected = s
+        .client
+        .respond_to_auth_challenge()
+        .client_id(&settings.client_id)
+        .challenge_name(ChallengeNameType::SelectChallenge)
+        .session(started.session.unwrap())
+        .challenge_responses("USERNAME", EMAIL)
+        .challenge_responses("ANSWER", "EMAIL_OTP")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(selected.challenge_name, Some(ChallengeNameType::EmailOtp));
+    let code = s.latest_code().await;
+    assert!(s.answer(&selected.session.unwrap(), &code).await.is_ok());
+}
+
+#[tokio::test]
+async fn refresh_without_rotation_keeps_the_refresh_token() {
+    let s = stack(Settings::default()).await;
+    let first = s.sign_in().await;
+    let token = first.refresh_token.unwrap();
+    let refreshed = s.refresh(&token).await.unwrap();
+    assert!(refreshed.refresh_token.is_none());
+    assert_eq!(
+        claims(refreshed.access_token.as_deref().unwrap())["origin_jti"],
+        claims(first.access_token.as_deref().unwrap())["origin_jti"]
+    );
+    assert!(s.refresh(&token).await.is_ok(), "still valid");
+
+    let legacy = s
+        .client
+        .initiate_auth()
+        .client_id(s.settings().client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", &token)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        legacy
+            .authentication_result
+            .unwrap()
+            .refresh_token
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn refresh_with_rotation_replaces_the_refresh_token() {
+    let s = stack(Settings {
+        refresh_rotation: true,
+        ..Settings::default()
+    })
+    .await;
+    let old = s.sign_in().await.refresh_token.unwrap();
+    let new = s
+        .refresh(&old)
+        .await
+        .unwrap()
+        .refresh_token
+        .expect("a rotated refresh token");
+    assert_ne!(old, new);
+    let (kind, message) = s.refresh(&old).await.unwrap_err();
+    assert_eq!(
+        (kind.as_str(), message.as_str()),
+        ("NotAuthorizedException", "Refresh Token has been revoked")
+    );
+    assert!(s.refresh(&new).await.is_ok());
+}
+
+#[tokio::test]
+async fn revoked_and_signed_out_refresh_tokens_are_refused() {
+    let s = stack(Settings::default()).await;
+    let result = s.sign_in().await;
+    let token = result.refresh_token.unwrap();
+    s.client
+        .revoke_token()
+        .client_id(s.settings().client_id)
+        .token(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.refresh(&token).await.unwrap_err().0,
+        "NotAuthorizedException"
+    );
+
+    // GlobalSignOut with the access token of a new sign-in.
+    let (session, code) = s.start().await;
+    let second = s.answer(&session, &code).await.unwrap();
+    s.client
+        .global_sign_out()
+        .access_token(second.access_token.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.refresh(second.refresh_token.as_deref().unwrap())
+            .await
+            .unwrap_err()
+            .0,
+        "NotAuthorizedException"
+    );
+
+    // AdminUserGlobalSignOut.
+    let (session, code) = s.start().await;
+    let third = s.answer(&session, &code).await.unwrap();
+    s.client
+        .admin_user_global_sign_out()
+        .user_pool_id(s.settings().user_pool_id)
+        .username(EMAIL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        s.refresh(third.refresh_token.as_deref().unwrap())
+            .await
+            .unwrap_err()
+            .0,
+        "NotAuthorizedException"
+    );
+
+    let (kind, _) = s.refresh("not-a-token").await.unwrap_err();
+    assert_eq!(kind, "NotAuthorizedException");
+}
+
+#[tokio::test]
+async fn injected_faults_reach_the_sdk_as_typed_errors() {
+    let s = stack(Settings::default()).await;
+    s.create_user().await;
+    let pool = s.settings().user_pool_id;
+    let get_user = || {
+        s.client
+            .admin_get_user()
+            .user_pool_id(&pool)
+            .username(EMAIL)
+            .send()
+    };
+
+    s.post(
+        "/_faults",
+        json!({"operation": "AdminGetUser", "fault": "throttle", "times": 1}),
+    )
+    .await;
+    assert!(
+        get_user()
+            .await
+            .unwrap_err()
+            .into_service_error()
+            .is_too_many_requests_exception()
+    );
+    assert!(get_user().await.is_ok(), "times: 1 affects one call");
+
+    s.post(
+        "/_faults",
+        json!({"operation": "AdminGetUser", "fault": "limit_exceeded", "times": 1}),
+    )
+    .await;
+    let err = get_user().await.unwrap_err();
+    assert_eq!(err.code(), Some("LimitExceededException"));
+
+    s.post(
+        "/_faults",
+        json!({"operation": "AdminGetUser", "fault": "server_error"}),
+    )
+    .await;
+    let err = get_user().await.unwrap_err();
+    assert_eq!(err.raw_response().map(|r| r.status().as_u16()), Some(500));
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Empty<bytes::Bytes>>();
+    let clear = http::Request::delete(format!("{}/_faults", s.base))
+        .body(Empty::new())
+        .unwrap();
+    assert!(client.request(clear).await.unwrap().status().is_success());
+    assert!(get_user().await.is_ok());
+
+    s.post(
+        "/_faults",
+        json!({"operation": "AdminGetUser", "fault": "slow", "delay_ms": 2000, "times": 1}),
+    )
+    .await;
+    let slow = s
+        .client
+        .admin_get_user()
+        .user_pool_id(&pool)
+        .username(EMAIL)
+        .customize()
+        .config_override(
+            aws_sdk_cognitoidentityprovider::config::Config::builder().timeout_config(
+                aws_sdk_cognitoidentityprovider::config::timeout::TimeoutConfig::builder()
+                    .operation_timeout(Duration::from_millis(300))
+                    .build(),
+            ),
+        );
+    let err = slow.send().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            aws_sdk_cognitoidentityprovider::error::SdkError::TimeoutError(_)
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_client_secret_requires_a_matching_secret_hash() {
+    let s = stack(Settings {
+        client_secret: Some("s3cret".into()),
+        ..Settings::default()
+    })
+    .await;
+    s.create_user().await;
+    let settings = s.settings();
+    let start = |hash: Option<String>| {
+        s.client
+            .admin_initiate_auth()
+            .user_pool_id(&settings.user_pool_id)
+            .client_id(&settings.client_id)
+            .auth_flow(AuthFlowType::UserAuth)
+            .auth_parameters("USERNAME", EMAIL)
+            .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
+            .auth_parameters("SECRET_HASH", hash.unwrap_or_default())
+            .send()
+    };
+    let err = start(None).await.unwrap_err();
+    assert_eq!(err.code(), Some("NotAuthorizedException"));
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b"s3cret");
+    let hash = base64::engine::general_purpose::STANDARD.encode(
+        aws_lc_rs::hmac::sign(&key, format!("{EMAIL}{}", settings.client_id).as_bytes()).as_ref(),
+    );
+    assert!(start(Some(hash)).await.is_ok());
+}
+
+#[tokio::test]
+async fn reset_clears_users_and_inbox() {
+    let s = stack(Settings::default()).await;
+    s.sign_in().await;
+    s.post("/_reset", json!({})).await;
+    assert!(s.standin.inbox(EMAIL).is_empty());
+    let err = s
+        .client
+        .admin_get_user()
+        .user_pool_id(s.settings().user_pool_id)
+        .username(EMAIL)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(err.into_service_error().is_user_not_found_exception());
+}
