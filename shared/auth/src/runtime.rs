@@ -27,10 +27,43 @@ const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
 
 /// The Runtime API endpoint of this sandbox, from `AWS_LAMBDA_RUNTIME_API`.
 pub fn endpoint_from_env() -> Result<Uri, Error> {
-    let host = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(
+    let value = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(
         |_| "AWS_LAMBDA_RUNTIME_API is not set: run under Lambda or `cargo lambda watch`",
     )?;
-    Ok(format!("http://{host}").parse()?)
+    endpoint(&value)
+}
+
+/// Lambda gives `host:port`; `cargo lambda watch` gives a full URL with a base path
+/// (`http://127.0.0.1:9000/.rt`). Both are accepted.
+pub fn endpoint(value: &str) -> Result<Uri, Error> {
+    let value = value.trim().trim_end_matches('/');
+    let url = if value.contains("://") {
+        value.to_owned()
+    } else {
+        format!("http://{value}")
+    };
+    Ok(url.parse()?)
+}
+
+/// The client context as JSON. Lambda passes the JSON itself; `cargo lambda watch` passes it
+/// base64-encoded, as the Invoke API takes it. `None` for anything else (logged, not fatal: the call
+/// then proceeds as a direct invoke).
+pub fn parse_client_context(raw: &str) -> Option<Value> {
+    use base64::Engine;
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let parsed = serde_json::from_str::<Value>(raw).ok().or_else(|| {
+        base64::engine::general_purpose::STANDARD
+            .decode(raw)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    });
+    if parsed.is_none() {
+        tracing::warn!("unreadable client context ignored");
+    }
+    parsed.filter(Value::is_object)
 }
 
 pub struct RuntimeClient {
@@ -83,16 +116,7 @@ impl RuntimeClient {
                 .map(str::to_owned)
         };
         let request_id = header(REQUEST_ID).ok_or("invocation without a request id")?;
-        let client_context = header(CLIENT_CONTEXT)
-            .filter(|raw| !raw.is_empty())
-            .map(|raw: String| {
-                serde_json::from_str::<Value>(&raw).unwrap_or_else(|err| {
-                    // A context we cannot read is not fatal: the call proceeds as a direct invoke.
-                    tracing::warn!(%err, "unreadable client context ignored");
-                    Value::Null
-                })
-            })
-            .filter(|v| !v.is_null());
+        let client_context = header(CLIENT_CONTEXT).and_then(|raw| parse_client_context(&raw));
         let bytes = body.collect().await?.to_bytes();
         let payload = if bytes.is_empty() {
             Value::Null
@@ -173,5 +197,35 @@ impl RuntimeClient {
             .instrument(span)
             .await?;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    #[test]
+    fn endpoints_of_lambda_and_cargo_lambda_watch() {
+        assert_eq!(
+            endpoint("127.0.0.1:9001").unwrap().to_string(),
+            "http://127.0.0.1:9001/"
+        );
+        let watch = endpoint("http://127.0.0.1:9000/.rt").unwrap();
+        assert_eq!(watch.host(), Some("127.0.0.1"));
+        assert_eq!(watch.path(), "/.rt");
+    }
+
+    #[test]
+    fn client_context_as_json_or_base64() {
+        let json =
+            r#"{"custom":{"bedrockAgentCorePropagatedHeaders":{"authorization":"Bearer t"}}}"#;
+        let expected: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(parse_client_context(json), Some(expected.clone()));
+        let encoded = base64::engine::general_purpose::STANDARD.encode(json);
+        assert_eq!(parse_client_context(&encoded), Some(expected));
+        assert_eq!(parse_client_context("not json at all"), None);
+        assert_eq!(parse_client_context(""), None);
+        assert_eq!(parse_client_context("42"), None);
     }
 }
