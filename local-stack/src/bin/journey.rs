@@ -1,0 +1,203 @@
+//! The sign-in journey on the local stack, as AgentCore Gateway would call the tools:
+//! initiate → code from the inbox → verify → reservations → refresh → reservations with the new
+//! token → a tampered token, refused. `--keep-running` leaves the stack up for `cargo lambda invoke`.
+
+use std::time::Instant;
+
+use local_stack::{DEMO_EMAIL, Stack, StackError};
+use serde_json::{Value, json};
+
+fn shorten(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let short = match (k.as_str(), v.as_str()) {
+                        (
+                            "id_token" | "access_token" | "refresh_token" | "session_token",
+                            Some(t),
+                        ) if t.len() > 24 => {
+                            json!(format!("{}…({} chars)", &t[..16], t.len()))
+                        }
+                        _ => shorten(v),
+                    };
+                    (k.clone(), short)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(shorten).collect()),
+        other => other.clone(),
+    }
+}
+
+struct Journey<'a> {
+    stack: &'a Stack,
+    step: usize,
+}
+
+impl Journey<'_> {
+    /// Call one tool as the Gateway would, print it, and check the outcome.
+    fn call(
+        &mut self,
+        title: &str,
+        function: &str,
+        tool: &str,
+        args: Value,
+        bearer: Option<&str>,
+        expect: impl Fn(&Value) -> bool,
+    ) -> Result<Value, StackError> {
+        self.step += 1;
+        let headers = bearer.map(|t| json!({"authorization": format!("Bearer {t}")}));
+        let started = Instant::now();
+        let out = self
+            .stack
+            .gateway_call(function, tool, args.clone(), headers)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let ok = expect(&out);
+        println!(
+            "\n{} {}. {title}  [{tool}, {ms:.0} ms]",
+            if ok { "✔" } else { "✘" },
+            self.step
+        );
+        println!("   arguments: {}", shorten(&args));
+        if bearer.is_some() {
+            println!("   propagated header: Authorization: Bearer …");
+        }
+        let pretty = serde_json::to_string_pretty(&shorten(&out)).unwrap_or_default();
+        for line in pretty.lines() {
+            println!("   {line}");
+        }
+        if ok {
+            Ok(out)
+        } else {
+            Err(StackError(format!(
+                "step {} ({title}) answered unexpectedly",
+                self.step
+            )))
+        }
+    }
+}
+
+fn run(stack: &Stack) -> Result<(), StackError> {
+    let guest = stack.seed_demo()?;
+    println!(
+        "Seeded demo guest {} ({}) with 3 reservations.",
+        guest.email, guest.guest_id
+    );
+    let mut j = Journey { stack, step: 0 };
+
+    let started = j.call(
+        "The guest gives an email; a code is sent",
+        "initiate-login",
+        "initiate_login",
+        json!({"email": DEMO_EMAIL}),
+        None,
+        |o| o["success"] == true,
+    )?;
+    let code = stack.latest_code(DEMO_EMAIL)?;
+    println!("\n  ✉  The local inbox has the code for {DEMO_EMAIL}: {code}");
+
+    let tokens = j.call(
+        "The guest types the code; the auth_tokens event is delivered",
+        "verify-otp",
+        "verify_otp",
+        json!({"email": DEMO_EMAIL, "otp_code": code, "session_token": started["session_token"]}),
+        None,
+        |o| o["event_type"] == "auth_tokens",
+    )?;
+    let access = tokens["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let count = |o: &Value| o["reservations"].as_array().map(Vec::len).unwrap_or(0);
+    j.call(
+        "Signed in: the guest's reservations",
+        "reservations",
+        "get_my_reservations",
+        json!({}),
+        Some(&access),
+        |o| o["success"] == true && count(o) == 3,
+    )?;
+
+    let refreshed = j.call(
+        "The session is refreshed",
+        "refresh",
+        "refresh",
+        json!({"refresh_token": tokens["refresh_token"]}),
+        None,
+        |o| o["event_type"] == "auth_tokens",
+    )?;
+    let new_access = refreshed["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    j.call(
+        "Reservations with the new access token",
+        "reservations",
+        "get_my_reservations",
+        json!({}),
+        Some(&new_access),
+        |o| count(o) == 3,
+    )?;
+
+    // Flip one character of the signature: the verifier must refuse it.
+    let mut tampered = new_access.clone();
+    let last = tampered
+        .pop()
+        .map(|c| if c == 'A' { 'B' } else { 'A' })
+        .unwrap_or('A');
+    tampered.push(last);
+    j.call(
+        "The same call with a tampered token is refused",
+        "reservations",
+        "get_my_reservations",
+        json!({}),
+        Some(&tampered),
+        |o| o["error_code"] == "INVALID_TOKEN",
+    )?;
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let keep_running = std::env::args().any(|a| a == "--keep-running");
+    println!("Starting the local stack (Cognito stand-in, moto DynamoDB, cargo lambda watch)…");
+    let started = Instant::now();
+    let mut stack = match Stack::start() {
+        Ok(stack) => stack,
+        Err(e) => {
+            eprintln!("the local stack did not start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "Ready in {:.1} s. Logs: {}",
+        started.elapsed().as_secs_f64(),
+        stack.logs_dir().display()
+    );
+    let result = run(&stack);
+    match &result {
+        Ok(()) => println!("\nThe whole journey passed."),
+        Err(e) => eprintln!("\n{e}\n{}", stack.watch_log_tail()),
+    }
+    if keep_running {
+        let port = stack.invoke_port();
+        println!("\nThe stack keeps running. Try, from the repository root:");
+        println!(
+            "  .local/venv/bin/cargo-lambda lambda invoke initiate-login -A 127.0.0.1 -P {port} --data-file events/initiate-login/gateway.json --client-context-file events/initiate-login/gateway.context.json"
+        );
+        println!(
+            "  (codes arrive in the stand-in's inbox; the functions' environment is in {}/functions.env)",
+            stack.logs_dir().display()
+        );
+        println!("Press Ctrl-C to stop everything.");
+        stack.block_on(async {
+            let _ = tokio::signal::ctrl_c().await;
+        });
+    }
+    stack.stop();
+    if result.is_ok() {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    }
+}

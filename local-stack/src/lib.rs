@@ -1,0 +1,16 @@
+//! The local stack: everything the four functions need, on loopback ports, with the unchanged
+//! function binaries talking to it over real HTTP through the real AWS SDK.
+//!
+//! - Cognito: the in-repo stand-in (`cognito-stand-in`), served from this process;
+//! - DynamoDB: moto's server mode from the project-local virtual environment (`scripts/setup-local`);
+//! - the functions: `cargo lambda watch`, configured only through the standard AWS endpoint variables.
+//!
+//! Everything started here is stopped when the [`Stack`] is dropped.
+
+mod process;
+mod stack;
+pub mod tables;
+
+pub use stack::{
+    DEMO_EMAIL, FUNCTIONS, Guest, HttpReply, ORIGIN, Stack, StackError, gateway_context,
+};
