@@ -1,1 +1,594 @@
-fn main() {}
+//! End-to-end tests: the unchanged function binaries under `cargo lambda watch`, the real AWS SDK
+//! over real HTTP, the Cognito stand-in and moto's DynamoDB. One stack is started for the whole run
+//! (the functions are built once); every scenario begins from clean state and they run one at a time.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failing scenario should panic with its message
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use local_stack::{DEMO_EMAIL, ORIGIN, Stack};
+use serde_json::{Value, json};
+
+type Scenario = fn(&mut Stack);
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("the_sign_in_journey_as_gateway_calls", journey),
+    (
+        "three_wrong_codes_lock_the_login_even_when_the_client_lies_about_attempts",
+        three_wrong_codes,
+    ),
+    ("an_expired_session_is_otp_expired", expired_session),
+    ("a_resend_too_soon_is_rate_limited", resend_too_soon),
+    ("two_guests_never_see_each_others_reservations", two_guests),
+    (
+        "twenty_concurrent_verifications_make_one_success_and_one_guest",
+        concurrent_verifications,
+    ),
+    (
+        "refresh_rotates_and_a_revoked_refresh_token_fails",
+        refresh_rotation_and_revocation,
+    ),
+    (
+        "a_cognito_throttle_is_retryable_and_leaves_no_records",
+        cognito_throttle,
+    ),
+    (
+        "a_dynamodb_outage_is_retryable_and_leaves_no_partial_records",
+        dynamodb_outage,
+    ),
+    ("the_http_path_through_a_function_url", http_path),
+    (
+        "a_gateway_call_with_nested_propagated_headers_carries_the_bearer_token",
+        nested_propagated_headers,
+    ),
+];
+
+fn main() -> std::process::ExitCode {
+    let mut args = Arguments::from_args();
+    // Scenarios share one stack and its state.
+    args.test_threads = Some(1);
+    let wanted = SCENARIOS.iter().any(|(name, _)| {
+        args.filter.as_deref().is_none_or(|f| {
+            if args.exact {
+                *name == f
+            } else {
+                name.contains(f)
+            }
+        })
+    });
+    let stack = if args.list || !wanted {
+        None
+    } else {
+        match Stack::start() {
+            Ok(stack) => Some(Arc::new(Mutex::new(stack))),
+            Err(e) => {
+                eprintln!("the local stack did not start: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    };
+    let trials = SCENARIOS
+        .iter()
+        .map(|(name, scenario)| {
+            let (stack, scenario) = (stack.clone(), *scenario);
+            Trial::test(*name, move || {
+                let stack = stack.ok_or_else(|| Failed::from("no stack"))?;
+                let mut stack = stack.lock().unwrap_or_else(|p| p.into_inner());
+                stack.reset().map_err(|e| Failed::from(e.to_string()))?;
+                scenario(&mut stack);
+                Ok(())
+            })
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // Stop moto, cargo lambda watch and the functions before reporting.
+    drop(stack);
+    conclusion.exit_code()
+}
+
+// ---- helpers -------------------------------------------------------------------------------
+
+fn initiate(stack: &Stack, email: &str) -> Value {
+    stack
+        .gateway_call(
+            "initiate-login",
+            "initiate_login",
+            json!({"email": email}),
+            None,
+        )
+        .unwrap()
+}
+
+fn verify(stack: &Stack, email: &str, code: &str, session_token: &Value, attempts: u32) -> Value {
+    let args = json!({"email": email, "otp_code": code, "session_token": session_token, "attempts": attempts, "otp_sent_at": "2020-01-01T00:00:00Z"});
+    stack
+        .gateway_call("verify-otp", "verify_otp", args, None)
+        .unwrap()
+}
+
+/// A full sign-in; the TokenDeliveryEvent.
+fn sign_in(stack: &Stack, email: &str) -> Value {
+    let started = initiate(stack, email);
+    assert_eq!(started["success"], true, "{started}");
+    let code = stack.latest_code(email).unwrap();
+    let tokens = verify(stack, email, &code, &started["session_token"], 0);
+    assert_eq!(tokens["event_type"], "auth_tokens", "{tokens}");
+    tokens
+}
+
+fn reservations(stack: &Stack, access_token: &str) -> Value {
+    let headers = json!({"authorization": format!("Bearer {access_token}")});
+    stack
+        .gateway_call(
+            "reservations",
+            "get_my_reservations",
+            json!({}),
+            Some(headers),
+        )
+        .unwrap()
+}
+
+fn ids(result: &Value) -> Vec<String> {
+    result["reservations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["reservation_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn wrong(code: &str) -> String {
+    if code == "00000000" {
+        "11111111".into()
+    } else {
+        "00000000".into()
+    }
+}
+
+fn header<'a>(reply: &'a local_stack::HttpReply, name: &str) -> &'a str {
+    reply
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+// ---- scenarios -----------------------------------------------------------------------------
+
+fn journey(stack: &mut Stack) {
+    let demo = stack.seed_demo().unwrap();
+    let started = initiate(stack, DEMO_EMAIL);
+    assert_eq!(started["delivery"], "d***@e***.com");
+    assert_eq!(started["expires_in"], 180);
+    assert_eq!(started["session_token"].as_str().unwrap().len(), 43);
+    let code = stack.latest_code(DEMO_EMAIL).unwrap();
+    assert_eq!(code.len(), 8);
+
+    let tokens = verify(stack, DEMO_EMAIL, &code, &started["session_token"], 0);
+    let keys: Vec<&String> = tokens.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 9, "{keys:?}");
+    assert_eq!(tokens["guest_id"], demo.guest_id.as_str());
+    assert_eq!(tokens["cognito_sub"], demo.sub.as_str());
+
+    let first = reservations(stack, tokens["access_token"].as_str().unwrap());
+    assert_eq!(
+        ids(&first),
+        ["RES-2027-0315", "RES-2026-1224", "RES-2026-0419"],
+        "newest stay first"
+    );
+
+    let refreshed = stack
+        .gateway_call(
+            "refresh",
+            "refresh",
+            json!({"refresh_token": tokens["refresh_token"]}),
+            None,
+        )
+        .unwrap();
+    assert_eq!(refreshed["event_type"], "auth_tokens");
+    assert_eq!(
+        refreshed["refresh_token"], tokens["refresh_token"],
+        "rotation off: the same refresh token"
+    );
+    assert_ne!(refreshed["access_token"], tokens["access_token"]);
+    let again = reservations(stack, refreshed["access_token"].as_str().unwrap());
+    assert_eq!(ids(&again), ids(&first));
+
+    // Direct invoke with the token as an argument works too.
+    let direct = stack
+        .invoke(
+            "reservations",
+            json!({"auth_token": refreshed["access_token"]}),
+            None,
+        )
+        .unwrap();
+    assert_eq!(ids(&direct), ids(&first));
+
+    let mut tampered = refreshed["access_token"].as_str().unwrap().to_owned();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    assert_eq!(
+        reservations(stack, &tampered)["error_code"],
+        "INVALID_TOKEN"
+    );
+    // Verifying the same login again: used once.
+    assert_eq!(
+        verify(stack, DEMO_EMAIL, &code, &started["session_token"], 0)["error_code"],
+        "LOGIN_NOT_FOUND"
+    );
+}
+
+fn three_wrong_codes(stack: &mut Stack) {
+    let email = "liar@example.com";
+    let started = initiate(stack, email);
+    let code = stack.latest_code(email).unwrap();
+    let first = verify(stack, email, &wrong(&code), &started["session_token"], 0);
+    assert_eq!(
+        (
+            first["error_code"].as_str(),
+            first["attempts"].as_u64(),
+            first["attempts_remaining"].as_u64()
+        ),
+        (Some("INVALID_OTP"), Some(1), Some(2))
+    );
+    let second = verify(stack, email, &wrong(&code), &started["session_token"], 0);
+    assert_eq!(
+        (
+            second["attempts"].as_u64(),
+            second["attempts_remaining"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    let third = verify(stack, email, &wrong(&code), &started["session_token"], 0);
+    assert_eq!(third["error_code"], "MAX_ATTEMPTS", "{third}");
+    // The right code no longer helps, whatever the client claims.
+    let fourth = verify(stack, email, &code, &started["session_token"], 0);
+    assert_eq!(fourth["error_code"], "MAX_ATTEMPTS", "{fourth}");
+    assert_eq!(fourth["retryable"], false);
+    // A malformed code never spent an attempt along the way.
+    assert_eq!(
+        verify(stack, email, "12", &started["session_token"], 0)["error_code"],
+        "INVALID_OTP_FORMAT"
+    );
+}
+
+fn expired_session(stack: &mut Stack) {
+    stack
+        .configure_pool(json!({"session_validity_seconds": 1}))
+        .unwrap();
+    let email = "slow@example.com";
+    let started = initiate(stack, email);
+    let code = stack.latest_code(email).unwrap();
+    std::thread::sleep(Duration::from_millis(1_500));
+    let out = verify(stack, email, &code, &started["session_token"], 0);
+    assert_eq!(out["error_code"], "OTP_EXPIRED", "{out}");
+    assert_eq!(out["retryable"], false);
+    // The login is closed: a second try is not found.
+    assert_eq!(
+        verify(stack, email, &code, &started["session_token"], 0)["error_code"],
+        "LOGIN_NOT_FOUND"
+    );
+}
+
+fn resend_too_soon(stack: &mut Stack) {
+    let email = "eager@example.com";
+    assert_eq!(initiate(stack, email)["success"], true);
+    let again = initiate(stack, "EAGER@example.com");
+    assert_eq!(again["error_code"], "RATE_LIMITED", "{again}");
+    let wait = again["retry_after"].as_u64().unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert_eq!(again["retryable"], true);
+    assert_eq!(stack.inbox_len(email), 1, "no second code was sent");
+}
+
+fn two_guests(stack: &mut Stack) {
+    let stay = |id: &str, date: &str| json!({"reservation_id": id, "property_name": "Harbour View Hotel", "check_in": date, "check_out": date, "status": "confirmed"});
+    stack
+        .seed_guest(
+            "ann@example.com",
+            "GST-2026-ANN222",
+            &[
+                stay("RES-ANN-1", "2027-01-01"),
+                stay("RES-ANN-2", "2027-02-01"),
+            ],
+        )
+        .unwrap();
+    stack
+        .seed_guest(
+            "bob@example.com",
+            "GST-2026-BQB333",
+            &[stay("RES-BOB-1", "2027-01-15")],
+        )
+        .unwrap();
+    let ann = sign_in(stack, "ann@example.com");
+    let bob = sign_in(stack, "bob@example.com");
+    let ann_view = reservations(stack, ann["access_token"].as_str().unwrap());
+    let bob_view = reservations(stack, bob["access_token"].as_str().unwrap());
+    assert_eq!(ids(&ann_view), ["RES-ANN-2", "RES-ANN-1"]);
+    assert_eq!(ids(&bob_view), ["RES-BOB-1"]);
+    assert_eq!(ann_view["guest_id"], "GST-2026-ANN222");
+    // An argument cannot point at someone else: the header (Ann's) decides.
+    let mixed = stack
+        .gateway_call(
+            "reservations",
+            "get_my_reservations",
+            json!({"auth_token": bob["access_token"]}),
+            Some(json!({"authorization": format!("Bearer {}", ann["access_token"].as_str().unwrap())})),
+        )
+        .unwrap();
+    assert_eq!(ids(&mixed), ["RES-ANN-2", "RES-ANN-1"]);
+    // A signed-in user without a guest record of their own sees nothing.
+    let carol = sign_in(stack, "carol@example.com");
+    let carol_view = reservations(stack, carol["access_token"].as_str().unwrap());
+    assert_eq!(carol_view["reservations"], json!([]));
+}
+
+fn concurrent_verifications(stack: &mut Stack) {
+    let email = "burst@example.com";
+    let started = initiate(stack, email);
+    let code = stack.latest_code(email).unwrap();
+    let outcomes: Vec<Value> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..20)
+            .map(|_| scope.spawn(|| verify(stack, email, &code, &started["session_token"], 0)))
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let successes: Vec<&Value> = outcomes
+        .iter()
+        .filter(|o| o["event_type"] == "auth_tokens")
+        .collect();
+    assert_eq!(successes.len(), 1, "{outcomes:?}");
+    for failure in outcomes.iter().filter(|o| o["success"] == false) {
+        let code = failure["error_code"].as_str().unwrap();
+        assert!(
+            ["LOGIN_NOT_FOUND", "MAX_ATTEMPTS"].contains(&code),
+            "{failure}"
+        );
+    }
+    let sub = successes[0]["cognito_sub"].as_str().unwrap();
+    let guests = stack.scan("GUESTS_TABLE").unwrap();
+    let profiles: Vec<&Value> = guests
+        .iter()
+        .filter(|g| g["pk"] == format!("SUB#{sub}"))
+        .collect();
+    assert_eq!(profiles.len(), 1);
+    assert_eq!(guests.len(), 2, "one profile and one id claim: {guests:?}");
+}
+
+fn refresh_rotation_and_revocation(stack: &mut Stack) {
+    stack
+        .configure_pool(json!({"refresh_rotation": true}))
+        .unwrap();
+    let tokens = sign_in(stack, "rotor@example.com");
+    let refresh = |token: &Value| {
+        stack
+            .gateway_call("refresh", "refresh", json!({"refresh_token": token}), None)
+            .unwrap()
+    };
+    let first = refresh(&tokens["refresh_token"]);
+    assert_eq!(first["event_type"], "auth_tokens");
+    assert_ne!(first["refresh_token"], tokens["refresh_token"], "rotated");
+    assert_eq!(first["guest_id"], tokens["guest_id"]);
+    let stale = refresh(&tokens["refresh_token"]);
+    assert_eq!(stale["error_code"], "REFRESH_FAILED", "{stale}");
+    let second = refresh(&first["refresh_token"]);
+    assert_eq!(second["event_type"], "auth_tokens");
+
+    stack
+        .revoke(second["refresh_token"].as_str().unwrap())
+        .unwrap();
+    let revoked = refresh(&second["refresh_token"]);
+    assert_eq!(revoked["error_code"], "REFRESH_FAILED");
+    assert_eq!(revoked["retryable"], false);
+    assert_eq!(refresh(&json!("garbage"))["error_code"], "REFRESH_FAILED");
+}
+
+fn cognito_throttle(stack: &mut Stack) {
+    let email = "busy@example.com";
+    stack
+        .inject_fault(json!({"operation": "AdminInitiateAuth", "fault": "throttle"}))
+        .unwrap();
+    let out = initiate(stack, email);
+    assert_eq!(out["error_code"], "RATE_LIMITED", "{out}");
+    assert_eq!(out["retryable"], true);
+    assert_eq!(
+        stack.scan("AUTH_STATE_TABLE").unwrap(),
+        Vec::<Value>::new(),
+        "no login and no send counted"
+    );
+    assert_eq!(stack.inbox_len(email), 0);
+    stack.clear_faults().unwrap();
+    let started = initiate(stack, email);
+    assert_eq!(
+        started["success"], true,
+        "the throttled attempt did not count against the guest"
+    );
+
+    // While answering the code: the attempt is given back and the session stays usable.
+    let code = stack.latest_code(email).unwrap();
+    stack
+        .inject_fault(
+            json!({"operation": "AdminRespondToAuthChallenge", "fault": "limit_exceeded"}),
+        )
+        .unwrap();
+    let throttled = verify(stack, email, &code, &started["session_token"], 0);
+    assert_eq!(throttled["error_code"], "RATE_LIMITED", "{throttled}");
+    stack.clear_faults().unwrap();
+    stack
+        .inject_fault(json!({"operation": "AdminRespondToAuthChallenge", "fault": "server_error"}))
+        .unwrap();
+    let failing = verify(stack, email, &code, &started["session_token"], 0);
+    assert_eq!(failing["error_code"], "UPSTREAM_UNAVAILABLE", "{failing}");
+    assert_eq!(failing["retryable"], true);
+    stack.clear_faults().unwrap();
+    let login = stack
+        .scan("AUTH_STATE_TABLE")
+        .unwrap()
+        .into_iter()
+        .find(|i| i["pk"].as_str().unwrap().starts_with("LOGIN#"))
+        .unwrap();
+    assert_eq!(
+        login["attempts"], 0,
+        "attempts without a verdict were refunded"
+    );
+    assert_eq!(
+        verify(stack, email, &code, &started["session_token"], 0)["event_type"],
+        "auth_tokens"
+    );
+}
+
+fn dynamodb_outage(stack: &mut Stack) {
+    let tokens = sign_in(stack, "outage@example.com");
+    stack.stop_dynamodb();
+    let email = "during-outage@example.com";
+    let out = initiate(stack, email);
+    assert_eq!(out["error_code"], "UPSTREAM_UNAVAILABLE", "{out}");
+    assert_eq!(out["retryable"], true);
+    assert_eq!(
+        stack.inbox_len(email),
+        0,
+        "no code was sent without a place to keep the login"
+    );
+    let read = reservations(stack, tokens["access_token"].as_str().unwrap());
+    assert_eq!(read["error_code"], "UPSTREAM_UNAVAILABLE", "{read}");
+    stack.restart_dynamodb().unwrap();
+    assert_eq!(initiate(stack, email)["success"], true);
+    let items = stack.scan("AUTH_STATE_TABLE").unwrap();
+    assert_eq!(items.len(), 2, "one send history and one login: {items:?}");
+}
+
+fn http_path(stack: &mut Stack) {
+    let origin = ("origin", ORIGIN.to_owned());
+    let email = "browser@example.com";
+    let preflight = stack
+        .url(
+            "initiate-login",
+            "OPTIONS",
+            &[
+                origin.clone(),
+                ("access-control-request-method", "POST".into()),
+                ("access-control-request-headers", "content-type".into()),
+            ],
+            None,
+        )
+        .unwrap();
+    assert_eq!(preflight.status, 204);
+    assert_eq!(header(&preflight, "access-control-allow-origin"), ORIGIN);
+    assert!(header(&preflight, "access-control-allow-headers").contains("authorization"));
+
+    let started = stack
+        .url(
+            "initiate-login",
+            "POST",
+            &[origin.clone()],
+            Some(json!({"email": email})),
+        )
+        .unwrap();
+    assert_eq!(started.status, 200, "{:?}", started.body);
+    assert_eq!(header(&started, "access-control-allow-origin"), ORIGIN);
+    assert_eq!(header(&started, "cache-control"), "no-store");
+    let again = stack
+        .url(
+            "initiate-login",
+            "POST",
+            &[origin.clone()],
+            Some(json!({"email": email})),
+        )
+        .unwrap();
+    assert_eq!(again.status, 429);
+    assert!(!header(&again, "retry-after").is_empty());
+
+    let bad = stack
+        .url(
+            "verify-otp",
+            "POST",
+            &[origin.clone()],
+            Some(json!({"email": email})),
+        )
+        .unwrap();
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body["error_code"], "INVALID_INPUT");
+    let code = stack.latest_code(email).unwrap();
+    let wrong_code = stack
+        .url("verify-otp", "POST", &[origin.clone()], Some(json!({"email": email, "otp_code": wrong(&code), "session_token": started.body["session_token"]})))
+        .unwrap();
+    assert_eq!(wrong_code.status, 401);
+    let tokens = stack
+        .url("verify-otp", "POST", &[origin.clone()], Some(json!({"email": email, "otp_code": code, "session_token": started.body["session_token"]})))
+        .unwrap();
+    assert_eq!(tokens.status, 200);
+    assert_eq!(tokens.body["event_type"], "auth_tokens");
+
+    let bearer = (
+        "authorization",
+        format!("Bearer {}", tokens.body["access_token"].as_str().unwrap()),
+    );
+    let listed = stack
+        .url(
+            "reservations",
+            "GET",
+            &[origin.clone(), bearer.clone()],
+            None,
+        )
+        .unwrap();
+    assert_eq!(listed.status, 200, "{:?}", listed.body);
+    assert_eq!(listed.body["success"], true);
+    let anonymous = stack
+        .url("reservations", "GET", &[origin.clone()], None)
+        .unwrap();
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.body["error_code"], "AUTH_REQUIRED");
+    let elsewhere = stack
+        .url(
+            "reservations",
+            "GET",
+            &[("origin", "https://evil.example.net".into()), bearer],
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        header(&elsewhere, "access-control-allow-origin"),
+        "",
+        "other origins get no CORS grant"
+    );
+
+    let refreshed = stack
+        .url(
+            "refresh",
+            "POST",
+            &[origin],
+            Some(json!({"refresh_token": tokens.body["refresh_token"]})),
+        )
+        .unwrap();
+    assert_eq!(refreshed.status, 200);
+    assert_eq!(refreshed.body["event_type"], "auth_tokens");
+}
+
+fn nested_propagated_headers(stack: &mut Stack) {
+    let demo = stack.seed_demo().unwrap();
+    let tokens = sign_in(stack, &demo.email);
+    let token = tokens["access_token"].as_str().unwrap();
+    for name in ["authorization", "Authorization"] {
+        let headers = json!({name: format!("Bearer {token}"), "x-amzn-trace-id": "Root=1-abc"});
+        let out = stack
+            .gateway_call(
+                "reservations",
+                "get_my_reservations",
+                json!({}),
+                Some(headers),
+            )
+            .unwrap();
+        assert_eq!(out["guest_id"], demo.guest_id.as_str(), "{out}");
+        assert_eq!(out["reservations"].as_array().unwrap().len(), 3);
+    }
+    let none = stack
+        .gateway_call(
+            "reservations",
+            "get_my_reservations",
+            json!({}),
+            Some(json!({})),
+        )
+        .unwrap();
+    assert_eq!(none["error_code"], "AUTH_REQUIRED");
+}
