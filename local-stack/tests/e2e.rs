@@ -460,6 +460,7 @@ fn dynamodb_outage(stack: &mut Stack) {
 
 fn http_path(stack: &mut Stack) {
     let origin = ("origin", ORIGIN.to_owned());
+    let from_origin = [origin.clone()];
     let email = "browser@example.com";
     let preflight = stack
         .url(
@@ -481,7 +482,7 @@ fn http_path(stack: &mut Stack) {
         .url(
             "initiate-login",
             "POST",
-            &[origin.clone()],
+            &from_origin,
             Some(json!({"email": email})),
         )
         .unwrap();
@@ -492,7 +493,7 @@ fn http_path(stack: &mut Stack) {
         .url(
             "initiate-login",
             "POST",
-            &[origin.clone()],
+            &from_origin,
             Some(json!({"email": email})),
         )
         .unwrap();
@@ -503,7 +504,7 @@ fn http_path(stack: &mut Stack) {
         .url(
             "verify-otp",
             "POST",
-            &[origin.clone()],
+            &from_origin,
             Some(json!({"email": email})),
         )
         .unwrap();
@@ -511,11 +512,11 @@ fn http_path(stack: &mut Stack) {
     assert_eq!(bad.body["error_code"], "INVALID_INPUT");
     let code = stack.latest_code(email).unwrap();
     let wrong_code = stack
-        .url("verify-otp", "POST", &[origin.clone()], Some(json!({"email": email, "otp_code": wrong(&code), "session_token": started.body["session_token"]})))
+        .url("verify-otp", "POST", &from_origin, Some(json!({"email": email, "otp_code": wrong(&code), "session_token": started.body["session_token"]})))
         .unwrap();
     assert_eq!(wrong_code.status, 401);
     let tokens = stack
-        .url("verify-otp", "POST", &[origin.clone()], Some(json!({"email": email, "otp_code": code, "session_token": started.body["session_token"]})))
+        .url("verify-otp", "POST", &from_origin, Some(json!({"email": email, "otp_code": code, "session_token": started.body["session_token"]})))
         .unwrap();
     assert_eq!(tokens.status, 200);
     assert_eq!(tokens.body["event_type"], "auth_tokens");
@@ -535,7 +536,7 @@ fn http_path(stack: &mut Stack) {
     assert_eq!(listed.status, 200, "{:?}", listed.body);
     assert_eq!(listed.body["success"], true);
     let anonymous = stack
-        .url("reservations", "GET", &[origin.clone()], None)
+        .url("reservations", "GET", &from_origin, None)
         .unwrap();
     assert_eq!(anonymous.status, 401);
     assert_eq!(anonymous.body["error_code"], "AUTH_REQUIRED");
