@@ -164,6 +164,22 @@ impl StandIn {
             .ok_or_else(|| err("UserNotFoundException", "User does not exist."))
     }
 
+    /// The user named by `USERNAME` in auth parameters or challenge responses, with its
+    /// `SECRET_HASH` checked.
+    fn caller(&self, state: &State, params: &Map<String, Value>) -> Result<User, CognitoError> {
+        let username = params
+            .get("USERNAME")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                err(
+                    "InvalidParameterException",
+                    "Missing required parameter USERNAME",
+                )
+            })?;
+        self.check_secret_hash(username, params.get("SECRET_HASH"))?;
+        Self::user(state, username).cloned()
+    }
+
     fn admin_get_user(&self, state: &mut State, body: &Value) -> OpResult {
         self.check_pool(body)?;
         let user = Self::user(state, str_field(body, "Username")?)?;
@@ -283,17 +299,7 @@ impl StandIn {
         let auth = params(body, "AuthParameters");
         match flow {
             "USER_AUTH" => {
-                let username = auth
-                    .get("USERNAME")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        err(
-                            "InvalidParameterException",
-                            "Missing required parameter USERNAME",
-                        )
-                    })?;
-                self.check_secret_hash(username, auth.get("SECRET_HASH"))?;
-                let user = Self::user(state, username)?.clone();
+                let user = self.caller(state, &auth)?;
                 if !user.enabled {
                     return Err(not_authorized("User is disabled."));
                 }
@@ -341,17 +347,7 @@ impl StandIn {
         let challenge = str_field(body, "ChallengeName")?;
         let session_id = str_field(body, "Session")?;
         let responses = params(body, "ChallengeResponses");
-        let username = responses
-            .get("USERNAME")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                err(
-                    "InvalidParameterException",
-                    "Missing required parameter USERNAME",
-                )
-            })?;
-        self.check_secret_hash(username, responses.get("SECRET_HASH"))?;
-        let user = Self::user(state, username)?.clone();
+        let user = self.caller(state, &responses)?;
 
         let session = state
             .sessions

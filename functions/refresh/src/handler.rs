@@ -31,7 +31,7 @@ impl Tool for Refresh {
         if given.is_empty() || given.len() > MAX_REFRESH_TOKEN_LEN {
             return Err(AuthError::RefreshFailed("malformed refresh token".into()));
         }
-        let tokens = self
+        let mut tokens = self
             .cognito
             .refresh(given, self.refresh.fallback_to_initiate_auth)
             .await?;
@@ -43,18 +43,18 @@ impl Tool for Refresh {
             .guests
             .get_or_create(&claims.sub, &email, now, year(now))
             .await?;
-        Ok(TokenDeliveryEvent {
-            event_type: TokenDeliveryEvent::EVENT_TYPE,
-            success: true,
-            id_token: tokens.id_token,
-            access_token: tokens.access_token,
-            // Rotation on: the new one (the old one is now invalid). Off: the one given stays valid.
-            refresh_token: tokens.refresh_token.unwrap_or_else(|| given.to_owned()),
-            expires_in: tokens.expires_in,
-            guest_id: guest.guest_id,
+        // Rotation on: the new one (the old one is now invalid). Off: the one given stays valid.
+        let refresh_token = tokens
+            .refresh_token
+            .take()
+            .unwrap_or_else(|| given.to_owned());
+        Ok(TokenDeliveryEvent::new(
+            tokens,
+            refresh_token,
+            guest.guest_id,
             email,
-            cognito_sub: claims.sub,
-        })
+            claims.sub,
+        ))
     }
 }
 

@@ -35,7 +35,7 @@ impl Tool for VerifyOtp {
         let now = (self.clock)();
         let login = self.logins.claim_attempt(&token, &email, now).await?;
 
-        let tokens = match self
+        let mut tokens = match self
             .cognito
             .answer_email_otp(&email, &login.cognito_session, code.as_str())
             .await
@@ -64,7 +64,7 @@ impl Tool for VerifyOtp {
 
         let refresh_token = tokens
             .refresh_token
-            .clone()
+            .take()
             .ok_or_else(|| AuthError::Internal("sign-in without a refresh token".into()))?;
         let claims = claims_from_trusted_response(&tokens.id_token)?;
         let guest = self
@@ -72,17 +72,13 @@ impl Tool for VerifyOtp {
             .get_or_create(&claims.sub, email.as_str(), now, year(now))
             .await?;
         tracing::info!(guest_id = %guest.guest_id, "guest signed in");
-        Ok(TokenDeliveryEvent {
-            event_type: TokenDeliveryEvent::EVENT_TYPE,
-            success: true,
-            id_token: tokens.id_token,
-            access_token: tokens.access_token,
+        Ok(TokenDeliveryEvent::new(
+            tokens,
             refresh_token,
-            expires_in: tokens.expires_in,
-            guest_id: guest.guest_id,
-            email: email.as_str().to_owned(),
-            cognito_sub: claims.sub,
-        })
+            guest.guest_id,
+            email.as_str().to_owned(),
+            claims.sub,
+        ))
     }
 }
 

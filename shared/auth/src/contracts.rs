@@ -4,6 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use crate::cognito::Tokens;
 use crate::reservations::Reservation;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +99,27 @@ pub struct TokenDeliveryEvent {
 
 impl TokenDeliveryEvent {
     pub const EVENT_TYPE: &'static str = "auth_tokens";
+
+    /// The event for tokens Cognito just issued to `cognito_sub`, the guest `guest_id`.
+    pub fn new(
+        tokens: Tokens,
+        refresh_token: String,
+        guest_id: String,
+        email: String,
+        cognito_sub: String,
+    ) -> Self {
+        Self {
+            event_type: Self::EVENT_TYPE,
+            success: true,
+            id_token: tokens.id_token,
+            access_token: tokens.access_token,
+            refresh_token,
+            expires_in: tokens.expires_in,
+            guest_id,
+            email,
+            cognito_sub,
+        }
+    }
 }
 
 impl std::fmt::Debug for TokenDeliveryEvent {
