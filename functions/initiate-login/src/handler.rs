@@ -14,7 +14,7 @@ pub struct InitiateLogin {
 }
 
 impl Tool for InitiateLogin {
-    const NAME: &'static str = "initiate_login";
+    const NAME: &'static str = booking_auth::contracts::tool_names::INITIATE_LOGIN;
     type Args = InitiateLoginArgs;
     type Output = LoginStarted;
 

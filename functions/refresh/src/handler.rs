@@ -18,7 +18,7 @@ pub struct Refresh {
 }
 
 impl Tool for Refresh {
-    const NAME: &'static str = "refresh";
+    const NAME: &'static str = booking_auth::contracts::tool_names::REFRESH;
     type Args = RefreshArgs;
     type Output = TokenDeliveryEvent;
 

@@ -12,7 +12,7 @@ pub struct GetMyReservations {
 }
 
 impl Tool for GetMyReservations {
-    const NAME: &'static str = "get_my_reservations";
+    const NAME: &'static str = booking_auth::contracts::tool_names::GET_MY_RESERVATIONS;
     const HTTP_GET: bool = true;
     type Args = ReservationsArgs;
     type Output = ReservationsResult;

@@ -18,7 +18,7 @@ pub struct VerifyOtp {
 }
 
 impl Tool for VerifyOtp {
-    const NAME: &'static str = "verify_otp";
+    const NAME: &'static str = booking_auth::contracts::tool_names::VERIFY_OTP;
     type Args = VerifyOtpArgs;
     type Output = TokenDeliveryEvent;
 

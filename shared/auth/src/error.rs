@@ -1,11 +1,12 @@
 //! The one error type of the domain, mapped once to the wire failure shape (DESIGN §3)
 //! and once to an HTTP status.
 
+use schemars::JsonSchema;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Stable error codes of the wire contract. Frontends and agents branch on these strings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     InvalidEmail,
@@ -43,6 +44,27 @@ impl ErrorCode {
             Self::InternalError => "INTERNAL_ERROR",
         }
     }
+}
+
+/// The failure shape of every tool (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Failure {
+    #[schemars(extend("const" = false))]
+    pub success: bool,
+    pub error_code: ErrorCode,
+    /// Safe to show the guest.
+    pub message: String,
+    /// Whether the same call may succeed if repeated (after `retry_after` seconds when given).
+    pub retryable: bool,
+    /// `INVALID_OTP`, `MAX_ATTEMPTS`: wrong codes so far for this login, as the server counted them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts: Option<u32>,
+    /// `INVALID_OTP`, `MAX_ATTEMPTS`: wrong codes still allowed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempts_remaining: Option<u32>,
+    /// `RATE_LIMITED`: seconds to wait.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 /// Why a JWT was refused. Logged for operators; callers only ever see the error code.
@@ -158,30 +180,29 @@ impl AuthError {
     }
 
     /// The failure shape of DESIGN §3: `{success: false, error_code, message, retryable, ...}`.
-    pub fn to_failure(&self) -> Value {
-        let mut body = Map::new();
-        body.insert("success".into(), Value::Bool(false));
-        body.insert("error_code".into(), self.code().as_str().into());
-        body.insert("message".into(), self.public_message().into());
-        body.insert("retryable".into(), self.retryable().into());
-        match self {
+    pub fn failure(&self) -> Failure {
+        let (attempts, attempts_remaining, retry_after) = match self {
             Self::InvalidOtp {
                 attempts,
                 remaining,
-            } => {
-                body.insert("attempts".into(), (*attempts).into());
-                body.insert("attempts_remaining".into(), (*remaining).into());
-            }
-            Self::MaxAttempts { attempts } => {
-                body.insert("attempts".into(), (*attempts).into());
-                body.insert("attempts_remaining".into(), 0.into());
-            }
-            Self::RateLimited { retry_after } => {
-                body.insert("retry_after".into(), (*retry_after).into());
-            }
-            _ => {}
+            } => (Some(*attempts), Some(*remaining), None),
+            Self::MaxAttempts { attempts } => (Some(*attempts), Some(0), None),
+            Self::RateLimited { retry_after } => (None, None, Some(*retry_after)),
+            _ => (None, None, None),
+        };
+        Failure {
+            success: false,
+            error_code: self.code(),
+            message: self.public_message(),
+            retryable: self.retryable(),
+            attempts,
+            attempts_remaining,
+            retry_after,
         }
-        Value::Object(body)
+    }
+
+    pub fn to_failure(&self) -> Value {
+        serde_json::to_value(self.failure()).unwrap_or_else(|_| Value::Null)
     }
 
     /// The HTTP status a frontend sees for this failure.

@@ -21,6 +21,7 @@ pub mod otp;
 pub mod reservations;
 pub mod runtime;
 pub mod telemetry;
+pub mod tools;
 pub mod upstream;
 
 #[cfg(any(test, feature = "test-support"))]

@@ -10,20 +10,26 @@ use crate::upstream::Fault;
 
 /// One reservation as the contract returns it. The keys (`cognito_sub`, `stay_key`) are storage
 /// detail and never leave the function.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reservation {
+    /// The booking reference, e.g. `RES-2027-0315`.
     pub reservation_id: String,
     pub property_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room_type: Option<String>,
-    /// ISO dates, `YYYY-MM-DD`.
+    /// Arrival date, `YYYY-MM-DD`.
     pub check_in: String,
+    /// Departure date, `YYYY-MM-DD`.
     pub check_out: String,
+    /// e.g. `confirmed`, `cancelled`, `completed`.
     pub status: String,
+    /// Number of guests.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guests: Option<u32>,
+    /// Decimal amount as a string, e.g. `"1490.00"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_amount: Option<String>,
+    /// ISO 4217 code, e.g. `EUR`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
 }
