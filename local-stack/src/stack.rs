@@ -21,8 +21,14 @@ use serde_json::{Value, json};
 use crate::process::{ChildGuard, free_port, wait_for_port};
 use crate::tables::{self, TableDef};
 
-/// The four function binaries, as `cargo lambda watch` names them.
-pub const FUNCTIONS: [&str; 4] = ["initiate-login", "verify-otp", "refresh", "reservations"];
+/// The function binaries, as `cargo lambda watch` names them.
+pub const FUNCTIONS: [&str; 5] = [
+    "initiate-login",
+    "verify-otp",
+    "refresh",
+    "reservations",
+    "sign-out",
+];
 /// The browser origin the functions allow (CORS) in the local stack.
 pub const ORIGIN: &str = "http://localhost:5173";
 pub const DEMO_EMAIL: &str = "demo.guest@example.com";
@@ -208,6 +214,8 @@ impl Stack {
             ("USER_POOL_CLIENT_ID", s.client_id.clone()),
             ("COGNITO_ISSUER", self.standin.issuer()),
             ("CORS_ALLOWED_ORIGINS", ORIGIN.to_owned()),
+            // Readers refuse access tokens of signed-out sessions.
+            ("REVOCATION_CHECK", "true".to_owned()),
         ];
         for t in &self.tables {
             env.push((t.env.as_str(), t.local_name.clone()));
@@ -355,7 +363,7 @@ impl Stack {
         wait_for_port(&mut watch, self.watch_port, Duration::from_secs(120))?;
         self.watch = Some(watch);
         for function in FUNCTIONS {
-            // A first invoke starts each function; `{}` is refused by all four without any AWS call.
+            // A first invoke starts each function; `{}` is refused by every one without any AWS call.
             let deadline = Instant::now() + Duration::from_secs(300);
             loop {
                 match self.invoke(function, json!({}), None) {

@@ -42,6 +42,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         "a_gateway_call_with_nested_propagated_headers_carries_the_bearer_token",
         nested_propagated_headers,
     ),
+    (
+        "sign_out_ends_refreshes_and_revokes_the_access_token",
+        sign_out,
+    ),
 ];
 
 fn main() -> std::process::ExitCode {
@@ -592,4 +596,67 @@ fn nested_propagated_headers(stack: &mut Stack) {
         )
         .unwrap();
     assert_eq!(none["error_code"], "AUTH_REQUIRED");
+}
+
+fn sign_out(stack: &mut Stack) {
+    let email = "leaving@example.com";
+    let phone = sign_in(stack, email);
+    let laptop = sign_in(stack, email);
+    let access = phone["access_token"].as_str().unwrap();
+    assert_eq!(reservations(stack, access)["success"], true);
+
+    let headers = json!({"authorization": format!("Bearer {access}")});
+    let out = stack
+        .gateway_call(
+            "sign-out",
+            "sign_out",
+            json!({"refresh_token": phone["refresh_token"]}),
+            Some(headers),
+        )
+        .unwrap();
+    assert_eq!(out["success"], true, "{out}");
+    assert_eq!(out["access_token_revoked"], true);
+    let refresh = |tokens: &Value| {
+        stack
+            .gateway_call(
+                "refresh",
+                "refresh",
+                json!({"refresh_token": tokens["refresh_token"]}),
+                None,
+            )
+            .unwrap()
+    };
+    assert_eq!(refresh(&phone)["error_code"], "REFRESH_FAILED");
+    let refused = reservations(stack, access);
+    assert_eq!(
+        refused["error_code"], "INVALID_TOKEN",
+        "the deny-list refuses the signed-out access token: {refused}"
+    );
+    // The other device's session is untouched by a plain sign-out…
+    assert_eq!(refresh(&laptop)["event_type"], "auth_tokens");
+    assert_eq!(
+        reservations(stack, laptop["access_token"].as_str().unwrap())["success"],
+        true
+    );
+
+    // …and ended by a global one, over HTTP this time.
+    let bearer = (
+        "authorization",
+        format!("Bearer {}", laptop["access_token"].as_str().unwrap()),
+    );
+    let global = stack
+        .url(
+            "sign-out",
+            "POST",
+            &[("origin", ORIGIN.to_owned()), bearer],
+            Some(json!({"refresh_token": laptop["refresh_token"], "global": true})),
+        )
+        .unwrap();
+    assert_eq!(global.status, 200, "{:?}", global.body);
+    assert_eq!(global.body["global"], true);
+    assert_eq!(refresh(&laptop)["error_code"], "REFRESH_FAILED");
+    assert_eq!(
+        reservations(stack, laptop["access_token"].as_str().unwrap())["error_code"],
+        "INVALID_TOKEN"
+    );
 }

@@ -4,9 +4,12 @@ use booking_auth::envelope::{CallContext, Tool, bearer_token};
 use booking_auth::guests::GuestStore;
 use booking_auth::jwt::{JwtVerifier, TokenUse};
 use booking_auth::reservations::ReservationStore;
+use booking_auth::revocation::RevocationStore;
 
 pub struct GetMyReservations {
     pub verifier: JwtVerifier,
+    /// Set when `REVOCATION_CHECK` is on: tokens of signed-out sessions are refused.
+    pub revocations: Option<RevocationStore>,
     pub guests: GuestStore,
     pub reservations: ReservationStore,
 }
@@ -30,6 +33,9 @@ impl Tool for GetMyReservations {
             .filter(|t| !t.is_empty())
             .ok_or(AuthError::AuthRequired)?;
         let claims = self.verifier.verify(&token, TokenUse::Access).await?;
+        if let Some(revocations) = &self.revocations {
+            revocations.check(&claims).await?;
+        }
 
         let Some(guest) = self.guests.find(&claims.sub).await? else {
             return Ok(ReservationsResult {
@@ -72,6 +78,7 @@ mod tests {
         let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, dynamo);
         GetMyReservations {
             verifier: verifier(StaticJwks::new(&[key])),
+            revocations: None,
             guests: GuestStore::new(dynamodb.clone(), "guests".into()),
             reservations: ReservationStore::new(dynamodb, "reservations".into()),
         }
@@ -234,6 +241,40 @@ mod tests {
             .unwrap();
         assert_eq!(out.guest_id.as_deref(), Some("GST-2026-7K2Q9X"));
         assert_eq!(rows.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn with_revocation_checks_a_signed_out_session_is_refused() {
+        let key = TestKey::generate("k1");
+        let token = key.sign(&access_claims(SUB));
+        let revoked = mock!(DynamoClient::get_item)
+            .match_requests(|r| {
+                r.key()
+                    .and_then(|k| k.get("pk"))
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    == Some("REVOKED#origin-1")
+            })
+            .then_output(|| {
+                GetItemOutput::builder()
+                    .set_item(Some(item(json!({"pk": "REVOKED#origin-1"}))))
+                    .build()
+            });
+        let mut tool = tool(&key, &[]);
+        tool.revocations = Some(RevocationStore::new(
+            mock_client!(aws_sdk_dynamodb, [&revoked]),
+            "auth".into(),
+        ));
+        let out = invoke_fixture(
+            &tool,
+            "reservations",
+            "http",
+            &[("REPLACE_WITH_ACCESS_TOKEN", &token)],
+        )
+        .await;
+        assert_eq!(out.status, Some(401));
+        assert_eq!(out.body["error_code"], "INVALID_TOKEN");
+        assert_eq!(revoked.num_calls(), 1);
     }
 
     #[test]

@@ -243,6 +243,45 @@ impl Cognito {
     }
 }
 
+impl Cognito {
+    /// Revoke a refresh token (and every token of its rotation family): later refreshes fail.
+    pub async fn revoke_refresh_token(&self, refresh_token: &str) -> Result<(), AuthError> {
+        let mut request = self
+            .client
+            .revoke_token()
+            .client_id(&self.client_id)
+            .token(refresh_token);
+        if let Some(secret) = &self.client_secret {
+            request = request.client_secret(secret);
+        }
+        request
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| refresh_failure(Fault::from_sdk(&e), "RevokeToken"))
+    }
+
+    /// End every session of the access token's user (all devices).
+    pub async fn global_sign_out(&self, access_token: &str) -> Result<(), AuthError> {
+        self.client
+            .global_sign_out()
+            .access_token(access_token)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| {
+                let fault = Fault::from_sdk(&e);
+                match fault.kind {
+                    // A token Cognito no longer accepts: its sessions are already over.
+                    FaultKind::Rejected => {
+                        AuthError::InvalidToken(crate::error::TokenRejection::Revoked)
+                    }
+                    _ => fault.into_error("GlobalSignOut"),
+                }
+            })
+    }
+}
+
 /// Refresh tokens are opaque to us: any refusal (revoked, expired, malformed, wrong client)
 /// means the guest must sign in again. Throttles and outages stay retryable.
 fn refresh_failure(fault: Fault, operation: &'static str) -> AuthError {

@@ -223,6 +223,11 @@ impl RefreshConfig {
     }
 }
 
+/// Whether readers refuse access tokens of signed-out sessions (see `revocation`).
+pub fn revocation_check(env: &Env) -> Result<bool, ConfigError> {
+    env.flag("REVOCATION_CHECK", false)
+}
+
 /// JWT verification settings (DESIGN §5).
 #[derive(Debug, Clone)]
 pub struct JwtConfig {

@@ -79,7 +79,8 @@ pub enum TokenRejection {
     Audience,
     NotYetValid,
     MissingClaim,
-    KeysUnavailable,
+    /// The sign-in was ended (sign-out) and revocation checks are on.
+    Revoked,
 }
 
 /// Every expected failure of a tool, plus `Internal` for faults no caller can fix.

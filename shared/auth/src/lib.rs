@@ -19,6 +19,7 @@ pub mod lambda;
 pub mod login;
 pub mod otp;
 pub mod reservations;
+pub mod revocation;
 pub mod runtime;
 pub mod telemetry;
 pub mod tools;

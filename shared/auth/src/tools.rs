@@ -146,26 +146,28 @@ fn gateway_schema(root: &Value) -> Value {
 }
 
 fn simplify(schema: &Value, defs: &Value) -> Value {
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
-        let name = reference.trim_start_matches("#/$defs/");
-        let mut resolved = simplify(&defs[name], defs);
-        if let (Some(d), Some(obj)) = (schema.get("description"), resolved.as_object_mut()) {
+    // The outer description wins over the referenced type's own.
+    let described = |mut inner: Value| {
+        if let (Some(d), Some(obj)) = (schema.get("description"), inner.as_object_mut()) {
             obj.insert("description".into(), d.clone());
         }
-        return resolved;
+        inner
+    };
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.trim_start_matches("#/$defs/");
+        return described(simplify(&defs[name], defs));
     }
     // Option<T> of a referenced type: `anyOf: [T, null]`.
-    if let Some(branches) = schema.get("anyOf").and_then(Value::as_array) {
-        if let Some(some) = branches
-            .iter()
-            .find(|b| b.get("type") != Some(&json!("null")))
-        {
-            let mut merged = some.clone();
-            if let (Some(d), Some(obj)) = (schema.get("description"), merged.as_object_mut()) {
-                obj.insert("description".into(), d.clone());
-            }
-            return simplify(&merged, defs);
-        }
+    let some = schema
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .and_then(|branches| {
+            branches
+                .iter()
+                .find(|b| b.get("type") != Some(&json!("null")))
+        });
+    if let Some(some) = some {
+        return simplify(&described(some.clone()), defs);
     }
     let mut out = Map::new();
     let kind = match schema.get("type") {
