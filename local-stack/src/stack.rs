@@ -639,6 +639,48 @@ impl Stack {
         })
     }
 
+    /// A session for `email` made directly at the stand-in, as another device or app would get one;
+    /// the AuthenticationResult as JSON (`AccessToken`, `RefreshToken`, ...).
+    pub fn cognito_session(&self, email: &str) -> Result<Value> {
+        use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, ChallengeNameType};
+        let s = self.settings();
+        let started = self.rt.block_on(
+            self.cognito
+                .admin_initiate_auth()
+                .user_pool_id(&s.user_pool_id)
+                .client_id(&s.client_id)
+                .auth_flow(AuthFlowType::UserAuth)
+                .auth_parameters("USERNAME", email)
+                .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
+                .send(),
+        );
+        let session = started
+            .map_err(|e| format!("AdminInitiateAuth: {e:?}"))?
+            .session
+            .unwrap_or_default();
+        let code = self.latest_code(email)?;
+        let answered = self.rt.block_on(
+            self.cognito
+                .admin_respond_to_auth_challenge()
+                .user_pool_id(&s.user_pool_id)
+                .client_id(&s.client_id)
+                .challenge_name(ChallengeNameType::EmailOtp)
+                .session(session)
+                .challenge_responses("USERNAME", email)
+                .challenge_responses("EMAIL_OTP_CODE", code)
+                .send(),
+        );
+        let result = answered
+            .map_err(|e| format!("AdminRespondToAuthChallenge: {e:?}"))?
+            .authentication_result
+            .ok_or_else(|| StackError("no AuthenticationResult".into()))?;
+        Ok(json!({
+            "access_token": result.access_token,
+            "refresh_token": result.refresh_token,
+            "id_token": result.id_token,
+        }))
+    }
+
     /// Revoke a refresh token directly at the stand-in (what a sign-out does).
     pub fn revoke(&self, refresh_token: &str) -> Result<()> {
         self.rt.block_on(async {

@@ -5,6 +5,8 @@
 //!   `bedrockAgentCorePropagatedHeaders` as a nested object (which is why [`crate::runtime`] reads the
 //!   client context itself).
 //! - **Direct invoke**: the event is the bare tool arguments.
+//! - **Classic Bedrock Agents action groups** (`messageVersion` 1.0), in both the function-details
+//!   and the API-schema form, answered with the response envelope each form requires.
 //! - **HTTP** through lambda_http: API Gateway HTTP API (v2), Function URLs (same payload) and REST
 //!   API (v1) events; JSON bodies, `Authorization: Bearer`, CORS from configuration, a status per error.
 //!
@@ -53,6 +55,7 @@ pub enum CallerKind {
     Gateway,
     Direct,
     Http,
+    BedrockAgent,
 }
 
 /// What the envelope learned besides the arguments.
@@ -96,6 +99,9 @@ pub async fn dispatch<T: Tool>(
 ) -> Result<Value, AuthError> {
     if is_http_event(&invocation.payload) {
         return Ok(web::dispatch(tool, config, invocation.payload).await);
+    }
+    if bedrock_agent::is_event(&invocation.payload) {
+        return bedrock_agent::dispatch(tool, invocation.payload).await;
     }
     let custom = invocation
         .client_context
@@ -199,6 +205,129 @@ fn render(result: Result<Value, AuthError>) -> Result<Value, AuthError> {
             tracing::info!(error_code = err.code().as_str(), reason = %err, "tool refused the call");
             Ok(err.to_failure())
         }
+    }
+}
+
+mod bedrock_agent {
+    //! Bedrock Agents call an action group's Lambda with `messageVersion` "1.0", the agent, the
+    //! action group, and either `function` + `parameters` (function details) or `apiPath` +
+    //! `httpMethod` + `parameters`/`requestBody` (API schema). Parameters arrive as
+    //! `{name, type, value}` with string values. The application's session attributes may carry the
+    //! guest's token (`authorization: Bearer …` or `auth_token`), which wins over parameters.
+
+    use super::*;
+
+    pub(super) fn is_event(payload: &Value) -> bool {
+        payload.get("messageVersion").is_some()
+            && payload.get("agent").is_some()
+            && (payload.get("function").is_some() || payload.get("apiPath").is_some())
+    }
+
+    /// Typed values from Bedrock's `{name, type, value}` triples.
+    fn arguments(payload: &Value) -> Map<String, Value> {
+        let body_properties = payload
+            .pointer("/requestBody/content/application~1json/properties")
+            .and_then(Value::as_array);
+        let parameters = payload.get("parameters").and_then(Value::as_array);
+        parameters
+            .into_iter()
+            .flatten()
+            .chain(body_properties.into_iter().flatten())
+            .filter_map(|p| {
+                let name = p.get("name")?.as_str()?.to_owned();
+                let raw = p.get("value")?;
+                let text = raw
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| raw.to_string());
+                let value = match p.get("type").and_then(Value::as_str) {
+                    Some("integer" | "number") => serde_json::from_str::<serde_json::Number>(&text)
+                        .map(Value::Number)
+                        .unwrap_or(Value::String(text)),
+                    Some("boolean") => Value::Bool(text.eq_ignore_ascii_case("true")),
+                    _ => raw
+                        .as_str()
+                        .map(|s| Value::String(s.to_owned()))
+                        .unwrap_or_else(|| raw.clone()),
+                };
+                Some((name, value))
+            })
+            .collect()
+    }
+
+    fn session_bearer(payload: &Value) -> Option<String> {
+        let attributes = payload.get("sessionAttributes")?.as_object()?;
+        attributes
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .and_then(|(_, v)| v.as_str())
+            .and_then(bearer_token)
+            .or_else(|| {
+                attributes
+                    .get("auth_token")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .filter(|t| !t.is_empty())
+    }
+
+    pub(super) async fn dispatch<T: Tool>(tool: &T, payload: Value) -> Result<Value, AuthError> {
+        let function = payload.get("function").and_then(Value::as_str);
+        let api_path = payload.get("apiPath").and_then(Value::as_str);
+        let named =
+            function.or_else(|| api_path.and_then(|p| p.trim_end_matches('/').rsplit('/').next()));
+        let result = if named == Some(T::NAME) {
+            let ctx = CallContext {
+                caller: CallerKind::BedrockAgent,
+                bearer: session_bearer(&payload),
+            };
+            run(tool, Value::Object(arguments(&payload)), &ctx).await
+        } else {
+            Err(AuthError::InvalidInput(format!(
+                "this action group function serves {}",
+                T::NAME
+            )))
+        };
+        let status = match &result {
+            Ok(_) => 200,
+            Err(err) => err.http_status(),
+        };
+        let body = render(result)?.to_string();
+        let mut response = Map::new();
+        response.insert(
+            "actionGroup".into(),
+            payload.get("actionGroup").cloned().unwrap_or(Value::Null),
+        );
+        match function {
+            Some(function) => {
+                response.insert("function".into(), Value::String(function.to_owned()));
+                response.insert(
+                    "functionResponse".into(),
+                    serde_json::json!({"responseBody": {"TEXT": {"body": body}}}),
+                );
+            }
+            None => {
+                response.insert(
+                    "apiPath".into(),
+                    Value::String(api_path.unwrap_or_default().to_owned()),
+                );
+                response.insert(
+                    "httpMethod".into(),
+                    payload.get("httpMethod").cloned().unwrap_or(Value::Null),
+                );
+                response.insert("httpStatusCode".into(), Value::from(status));
+                response.insert(
+                    "responseBody".into(),
+                    serde_json::json!({"application/json": {"body": body}}),
+                );
+            }
+        }
+        Ok(serde_json::json!({
+            "messageVersion": "1.0",
+            "response": response,
+            "sessionAttributes": payload.get("sessionAttributes").cloned().unwrap_or_else(|| serde_json::json!({})),
+            "promptSessionAttributes": payload.get("promptSessionAttributes").cloned().unwrap_or_else(|| serde_json::json!({})),
+        }))
     }
 }
 
@@ -673,6 +802,106 @@ mod tests {
             json!(["application/json"])
         );
         assert_eq!(http_body(&out)["bearer"], "tok-v1");
+    }
+
+    fn bedrock_event(
+        function: Option<&str>,
+        api_path: Option<&str>,
+        parameters: Value,
+        session: Value,
+    ) -> Value {
+        let mut event = json!({
+            "messageVersion": "1.0",
+            "agent": {"name": "a", "id": "A1", "alias": "TSTALIASID", "version": "DRAFT"},
+            "inputText": "hi", "sessionId": "s-1", "actionGroup": "bookingauth",
+            "sessionAttributes": session, "promptSessionAttributes": {"p": "1"}
+        });
+        if let Some(f) = function {
+            event["function"] = json!(f);
+            event["parameters"] = parameters.clone();
+        }
+        if let Some(path) = api_path {
+            event["apiPath"] = json!(path);
+            event["httpMethod"] = json!("POST");
+            event["requestBody"] =
+                json!({"content": {"application/json": {"properties": parameters}}});
+        }
+        event
+    }
+
+    #[tokio::test]
+    async fn bedrock_function_details_get_the_function_response_envelope() {
+        let event = bedrock_event(
+            Some("echo_tool"),
+            None,
+            json!([{"name": "value", "type": "string", "value": "v"}]),
+            json!({"authorization": "Bearer session-token"}),
+        );
+        let out = call(event, None).await.unwrap();
+        assert_eq!(out["messageVersion"], "1.0");
+        assert_eq!(out["response"]["actionGroup"], "bookingauth");
+        assert_eq!(out["response"]["function"], "echo_tool");
+        assert_eq!(out["promptSessionAttributes"], json!({"p": "1"}));
+        let body: Value = serde_json::from_str(
+            out["response"]["functionResponse"]["responseBody"]["TEXT"]["body"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            body,
+            json!({"success": true, "caller": "BedrockAgent", "bearer": "session-token", "value": "v"})
+        );
+    }
+
+    #[tokio::test]
+    async fn bedrock_api_schema_calls_get_a_status_code_and_typed_parameters() {
+        let event = bedrock_event(
+            None,
+            Some("/echo_tool"),
+            json!([{"name": "fail", "type": "string", "value": "rate_limited"}]),
+            json!({}),
+        );
+        let out = call(event, None).await.unwrap();
+        assert_eq!(out["response"]["apiPath"], "/echo_tool");
+        assert_eq!(out["response"]["httpMethod"], "POST");
+        assert_eq!(out["response"]["httpStatusCode"], 429);
+        let body: Value = serde_json::from_str(
+            out["response"]["responseBody"]["application/json"]["body"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(body["error_code"], "RATE_LIMITED");
+
+        // A number-typed parameter arrives as a number, which this tool refuses for `value`.
+        let event = bedrock_event(
+            Some("echo_tool"),
+            None,
+            json!([{"name": "value", "type": "integer", "value": "12"}]),
+            json!({}),
+        );
+        let out = call(event, None).await.unwrap();
+        assert!(
+            out["response"]["functionResponse"]["responseBody"]["TEXT"]["body"]
+                .as_str()
+                .unwrap()
+                .contains("INVALID_INPUT")
+        );
+    }
+
+    #[tokio::test]
+    async fn bedrock_calls_for_another_function_are_refused() {
+        let out = call(
+            bedrock_event(Some("verify_otp"), None, json!([]), json!({})),
+            None,
+        )
+        .await
+        .unwrap();
+        let body = out["response"]["functionResponse"]["responseBody"]["TEXT"]["body"]
+            .as_str()
+            .unwrap();
+        assert!(body.contains("INVALID_INPUT"), "{body}");
     }
 
     #[test]

@@ -316,7 +316,13 @@ pub fn aws_error(
 }
 
 /// The caller kinds that have a fixture under `events/<function>/`.
-pub const CALLER_KINDS: [&str; 3] = ["direct", "gateway", "http"];
+pub const CALLER_KINDS: [&str; 5] = [
+    "direct",
+    "gateway",
+    "http",
+    "bedrock-agent-function",
+    "bedrock-agent-api",
+];
 
 /// What a tool answered to one fixture: for HTTP the status and the decoded body, otherwise the
 /// result itself with no status.
@@ -364,18 +370,35 @@ pub async fn invoke_fixture<T: crate::envelope::Tool>(
     let out = crate::envelope::dispatch(tool, &config, invocation)
         .await
         .expect("not an internal error");
-    if kind == "http" {
-        Outcome {
+    let decode =
+        |body: &Value| serde_json::from_str(body.as_str().unwrap_or("null")).expect("JSON body");
+    match kind {
+        "http" => Outcome {
             status: out["statusCode"].as_u64().map(|s| s as u16),
             headers: out["headers"].clone(),
-            body: serde_json::from_str(out["body"].as_str().unwrap_or("null")).expect("JSON body"),
+            body: decode(&out["body"]),
+        },
+        "bedrock-agent-function" => {
+            assert_eq!(out["messageVersion"], "1.0");
+            Outcome {
+                status: None,
+                headers: Value::Null,
+                body: decode(&out["response"]["functionResponse"]["responseBody"]["TEXT"]["body"]),
+            }
         }
-    } else {
-        Outcome {
+        "bedrock-agent-api" => {
+            assert_eq!(out["messageVersion"], "1.0");
+            Outcome {
+                status: out["response"]["httpStatusCode"].as_u64().map(|s| s as u16),
+                headers: Value::Null,
+                body: decode(&out["response"]["responseBody"]["application/json"]["body"]),
+            }
+        }
+        _ => Outcome {
             status: None,
             headers: Value::Null,
             body: out,
-        }
+        },
     }
 }
 
