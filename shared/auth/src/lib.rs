@@ -1,5 +1,5 @@
 //! Passwordless email sign-in for AI booking assistants on AWS: the shared core of the four
-//! Lambda functions (`initiate-login`, `verify-otp`, `refresh`, `reservations`).
+//! Lambda functions (`initiate-login`, `verify-otp`, `refresh`, `reservations`, `sign-out`).
 //!
 //! Pure rules live in plain modules (`email`, `otp`, `ids`, `error`, `config`); I/O sits in thin
 //! adapters over the AWS SDK (`cognito`, `login`, `guests`, `reservations`) and the JWKS fetch
