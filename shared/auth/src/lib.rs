@@ -1,4 +1,4 @@
-//! Passwordless email sign-in for AI booking assistants on AWS: the shared core of the four
+//! Passwordless email sign-in for AI booking assistants on AWS: the shared core of the five
 //! Lambda functions (`initiate-login`, `verify-otp`, `refresh`, `reservations`, `sign-out`).
 //!
 //! Pure rules live in plain modules (`email`, `otp`, `ids`, `error`, `config`); I/O sits in thin
