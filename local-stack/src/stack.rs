@@ -216,6 +216,8 @@ impl Stack {
             ("CORS_ALLOWED_ORIGINS", ORIGIN.to_owned()),
             // Readers refuse access tokens of signed-out sessions.
             ("REVOCATION_CHECK", "true".to_owned()),
+            // A short leeway keeps expiry tests quick.
+            ("JWT_LEEWAY_SECONDS", "1".to_owned()),
         ];
         for t in &self.tables {
             env.push((t.env.as_str(), t.local_name.clone()));
@@ -621,6 +623,15 @@ impl Stack {
                 json!({"reservation_id": "RES-2026-1224", "property_name": "Alpine Lodge", "room_type": "Family Room", "check_in": "2026-12-24", "check_out": "2026-12-28", "status": "confirmed", "guests": 4, "total_amount": "980.00", "currency": "EUR"}),
             ],
         )
+    }
+
+    /// Keep a real function output for the frontend contract tests (`target/local-stack/captured/`).
+    pub fn capture(&self, name: &str, output: &Value) -> Result<()> {
+        let dir = self.logs.join("captured");
+        std::fs::create_dir_all(&dir)?;
+        let text = serde_json::to_string_pretty(output).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join(format!("{name}.json")), text)?;
+        Ok(())
     }
 
     /// Every item of the table that `env` names.

@@ -46,6 +46,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         "sign_out_ends_refreshes_and_revokes_the_access_token",
         sign_out,
     ),
+    (
+        "an_expired_access_token_is_token_expired_and_a_refresh_recovers",
+        expired_access_token,
+    ),
 ];
 
 fn main() -> std::process::ExitCode {
@@ -163,6 +167,7 @@ fn header<'a>(reply: &'a local_stack::HttpReply, name: &str) -> &'a str {
 fn journey(stack: &mut Stack) {
     let demo = stack.seed_demo().unwrap();
     let started = initiate(stack, DEMO_EMAIL);
+    stack.capture("login-started", &started).unwrap();
     assert_eq!(started["delivery"], "d***@e***.com");
     assert_eq!(started["expires_in"], 180);
     assert_eq!(started["session_token"].as_str().unwrap().len(), 43);
@@ -170,12 +175,14 @@ fn journey(stack: &mut Stack) {
     assert_eq!(code.len(), 8);
 
     let tokens = verify(stack, DEMO_EMAIL, &code, &started["session_token"], 0);
+    stack.capture("token-delivery-event", &tokens).unwrap();
     let keys: Vec<&String> = tokens.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 9, "{keys:?}");
     assert_eq!(tokens["guest_id"], demo.guest_id.as_str());
     assert_eq!(tokens["cognito_sub"], demo.sub.as_str());
 
     let first = reservations(stack, tokens["access_token"].as_str().unwrap());
+    stack.capture("reservations-result", &first).unwrap();
     assert_eq!(
         ids(&first),
         ["RES-2027-0315", "RES-2026-1224", "RES-2026-0419"],
@@ -191,6 +198,9 @@ fn journey(stack: &mut Stack) {
         )
         .unwrap();
     assert_eq!(refreshed["event_type"], "auth_tokens");
+    stack
+        .capture("token-delivery-event-refresh", &refreshed)
+        .unwrap();
     assert_eq!(
         refreshed["refresh_token"], tokens["refresh_token"],
         "rotation off: the same refresh token"
@@ -228,6 +238,7 @@ fn three_wrong_codes(stack: &mut Stack) {
     let started = initiate(stack, email);
     let code = stack.latest_code(email).unwrap();
     let first = verify(stack, email, &wrong(&code), &started["session_token"], 0);
+    stack.capture("failure-invalid-otp", &first).unwrap();
     assert_eq!(
         (
             first["error_code"].as_str(),
@@ -245,6 +256,7 @@ fn three_wrong_codes(stack: &mut Stack) {
         (Some(2), Some(1))
     );
     let third = verify(stack, email, &wrong(&code), &started["session_token"], 0);
+    stack.capture("failure-max-attempts", &third).unwrap();
     assert_eq!(third["error_code"], "MAX_ATTEMPTS", "{third}");
     // The right code no longer helps, whatever the client claims.
     let fourth = verify(stack, email, &code, &started["session_token"], 0);
@@ -266,6 +278,7 @@ fn expired_session(stack: &mut Stack) {
     let code = stack.latest_code(email).unwrap();
     std::thread::sleep(Duration::from_millis(1_500));
     let out = verify(stack, email, &code, &started["session_token"], 0);
+    stack.capture("failure-otp-expired", &out).unwrap();
     assert_eq!(out["error_code"], "OTP_EXPIRED", "{out}");
     assert_eq!(out["retryable"], false);
     // The login is closed: a second try is not found.
@@ -279,6 +292,7 @@ fn resend_too_soon(stack: &mut Stack) {
     let email = "eager@example.com";
     assert_eq!(initiate(stack, email)["success"], true);
     let again = initiate(stack, "EAGER@example.com");
+    stack.capture("failure-rate-limited", &again).unwrap();
     assert_eq!(again["error_code"], "RATE_LIMITED", "{again}");
     let wait = again["retry_after"].as_u64().unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
@@ -375,6 +389,7 @@ fn refresh_rotation_and_revocation(stack: &mut Stack) {
     assert_ne!(first["refresh_token"], tokens["refresh_token"], "rotated");
     assert_eq!(first["guest_id"], tokens["guest_id"]);
     let stale = refresh(&tokens["refresh_token"]);
+    stack.capture("failure-refresh-failed", &stale).unwrap();
     assert_eq!(stale["error_code"], "REFRESH_FAILED", "{stale}");
     let second = refresh(&first["refresh_token"]);
     assert_eq!(second["event_type"], "auth_tokens");
@@ -595,6 +610,7 @@ fn nested_propagated_headers(stack: &mut Stack) {
             Some(json!({})),
         )
         .unwrap();
+    stack.capture("failure-auth-required", &none).unwrap();
     assert_eq!(none["error_code"], "AUTH_REQUIRED");
 }
 
@@ -616,6 +632,7 @@ fn sign_out(stack: &mut Stack) {
         )
         .unwrap();
     assert_eq!(out["success"], true, "{out}");
+    stack.capture("signed-out", &out).unwrap();
     assert_eq!(out["access_token_revoked"], true);
     let refresh = |tokens: &Value| {
         stack
@@ -629,6 +646,7 @@ fn sign_out(stack: &mut Stack) {
     };
     assert_eq!(refresh(&phone)["error_code"], "REFRESH_FAILED");
     let refused = reservations(stack, access);
+    stack.capture("failure-invalid-token", &refused).unwrap();
     assert_eq!(
         refused["error_code"], "INVALID_TOKEN",
         "the deny-list refuses the signed-out access token: {refused}"
@@ -660,4 +678,31 @@ fn sign_out(stack: &mut Stack) {
         reservations(stack, laptop["access_token"].as_str().unwrap())["error_code"],
         "INVALID_TOKEN"
     );
+}
+
+fn expired_access_token(stack: &mut Stack) {
+    stack
+        .configure_pool(json!({"access_token_validity_seconds": 1}))
+        .unwrap();
+    let demo = stack.seed_demo().unwrap();
+    let tokens = sign_in(stack, &demo.email);
+    // Past `exp` and the functions' one-second leeway.
+    std::thread::sleep(Duration::from_millis(2_600));
+    let expired = reservations(stack, tokens["access_token"].as_str().unwrap());
+    stack.capture("failure-token-expired", &expired).unwrap();
+    assert_eq!(expired["error_code"], "TOKEN_EXPIRED", "{expired}");
+    assert_eq!(expired["retryable"], false);
+    stack
+        .configure_pool(json!({"access_token_validity_seconds": 3600}))
+        .unwrap();
+    let refreshed = stack
+        .gateway_call(
+            "refresh",
+            "refresh",
+            json!({"refresh_token": tokens["refresh_token"]}),
+            None,
+        )
+        .unwrap();
+    let again = reservations(stack, refreshed["access_token"].as_str().unwrap());
+    assert_eq!(again["guest_id"], demo.guest_id.as_str());
 }
