@@ -165,6 +165,7 @@ pub struct ReservationsResult {
     #[schemars(extend("const" = true))]
     pub success: bool,
     /// `null` for a verified user who has never completed a sign-in through `verify_otp`.
+    #[schemars(required, extend("type" = ["string", "null"]))]
     pub guest_id: Option<String>,
     /// Newest stay first.
     pub reservations: Vec<Reservation>,
