@@ -86,6 +86,7 @@ pub struct Stack {
     standin: Arc<StandIn>,
     standin_url: String,
     tables: Vec<TableDef>,
+    cors_origins: Vec<String>,
     http: HttpClient<HttpConnector, Full<Bytes>>,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
@@ -114,6 +115,11 @@ impl Stack {
     /// Start everything: moto, the Cognito stand-in, the tables, and `cargo lambda watch` with all
     /// four functions warmed up (built once; later starts reuse the binaries).
     pub fn start() -> Result<Self> {
+        Self::start_with(&[])
+    }
+
+    /// Like [`Stack::start`], allowing CORS for more browser origins (a page served elsewhere).
+    pub fn start_with(extra_origins: &[String]) -> Result<Self> {
         let root = workspace_root();
         let logs = root.join("target/local-stack");
         std::fs::create_dir_all(&logs)?;
@@ -169,6 +175,7 @@ impl Stack {
             standin,
             standin_url,
             tables: tables::load()?,
+            cors_origins: std::iter::once(ORIGIN.to_owned()).chain(extra_origins.iter().cloned()).collect(),
             http: HttpClient::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
             dynamodb,
             cognito,
@@ -188,6 +195,11 @@ impl Stack {
 
     pub fn invoke_port(&self) -> u16 {
         self.watch_port
+    }
+
+    /// The function URL base of `function` under `cargo lambda watch`.
+    pub fn function_url(&self, function: &str) -> String {
+        format!("http://127.0.0.1:{}/lambda-url/{function}/", self.watch_port)
     }
 
     pub fn settings(&self) -> Settings {
@@ -213,7 +225,7 @@ impl Stack {
             ("USER_POOL_ID", s.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", s.client_id.clone()),
             ("COGNITO_ISSUER", self.standin.issuer()),
-            ("CORS_ALLOWED_ORIGINS", ORIGIN.to_owned()),
+            ("CORS_ALLOWED_ORIGINS", self.cors_origins.join(",")),
             // Readers refuse access tokens of signed-out sessions.
             ("REVOCATION_CHECK", "true".to_owned()),
             // A short leeway keeps expiry tests quick.
