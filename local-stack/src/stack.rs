@@ -175,7 +175,9 @@ impl Stack {
             standin,
             standin_url,
             tables: tables::load()?,
-            cors_origins: std::iter::once(ORIGIN.to_owned()).chain(extra_origins.iter().cloned()).collect(),
+            cors_origins: std::iter::once(ORIGIN.to_owned())
+                .chain(extra_origins.iter().cloned())
+                .collect(),
             http: HttpClient::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
             dynamodb,
             cognito,
@@ -199,7 +201,10 @@ impl Stack {
 
     /// The function URL base of `function` under `cargo lambda watch`.
     pub fn function_url(&self, function: &str) -> String {
-        format!("http://127.0.0.1:{}/lambda-url/{function}/", self.watch_port)
+        format!(
+            "http://127.0.0.1:{}/lambda-url/{function}/",
+            self.watch_port
+        )
     }
 
     pub fn settings(&self) -> Settings {

@@ -38,7 +38,10 @@ fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Respo
     if let Ok(v) = header::HeaderValue::from_str(content_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, v);
     }
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     response
 }
 
@@ -70,28 +73,42 @@ impl Stream {
         // A few deltas, as a model would stream them.
         let words: Vec<&str> = text.split_inclusive(' ').collect();
         for chunk in words.chunks(4) {
-            self.send(json!({"type": "text-delta", "id": id, "delta": chunk.concat()})).await;
+            self.send(json!({"type": "text-delta", "id": id, "delta": chunk.concat()}))
+                .await;
         }
         self.send(json!({"type": "text-end", "id": id})).await;
         self.send(json!({"type": "finish-step"})).await;
     }
 
     /// Announce a tool call, run it, stream its output.
-    async fn tool(&mut self, bridge: &Arc<Bridge>, function: &'static str, tool: &'static str, input: Value, bearer: Option<String>) -> Value {
+    async fn tool(
+        &mut self,
+        bridge: &Arc<Bridge>,
+        function: &'static str,
+        tool: &'static str,
+        input: Value,
+        bearer: Option<String>,
+    ) -> Value {
         self.calls += 1;
         let id = format!("call-{}", self.calls);
         self.send(json!({"type": "start-step"})).await;
-        self.send(json!({"type": "tool-input-start", "toolCallId": id, "toolName": tool})).await;
+        self.send(json!({"type": "tool-input-start", "toolCallId": id, "toolName": tool}))
+            .await;
         self.send(json!({"type": "tool-input-available", "toolCallId": id, "toolName": tool, "input": input})).await;
         let headers = bearer.map(|t| json!({"authorization": format!("Bearer {t}")}));
         let b = bridge.clone();
-        let output = tokio::task::spawn_blocking(move || b.stack.gateway_call(function, tool, input, headers))
-            .await
-            .map_err(|e| StackError(e.to_string()))
-            .and_then(|r| r);
+        let output = tokio::task::spawn_blocking(move || {
+            b.stack.gateway_call(function, tool, input, headers)
+        })
+        .await
+        .map_err(|e| StackError(e.to_string()))
+        .and_then(|r| r);
         match output {
             Ok(output) => {
-                self.send(json!({"type": "tool-output-available", "toolCallId": id, "output": output})).await;
+                self.send(
+                    json!({"type": "tool-output-available", "toolCallId": id, "output": output}),
+                )
+                .await;
                 self.send(json!({"type": "finish-step"})).await;
                 output
             }
@@ -107,69 +124,161 @@ impl Stream {
 
 fn find_email(text: &str) -> Option<String> {
     text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '.' && c != '_' && c != '-' && c != '+'))
+        .map(|w| {
+            w.trim_matches(|c: char| {
+                !c.is_alphanumeric() && c != '@' && c != '.' && c != '_' && c != '-' && c != '+'
+            })
+        })
         .find(|w| w.contains('@') && w.contains('.'))
         .map(str::to_owned)
 }
 
 fn find_code(text: &str) -> Option<String> {
     let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    ((6..=8).contains(&digits.len()) && text.chars().all(|c| c.is_ascii_digit() || c.is_whitespace() || c == '-')).then_some(digits)
+    ((6..=8).contains(&digits.len())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_whitespace() || c == '-'))
+    .then_some(digits)
 }
 
 /// The scripted agent turn for one user message.
-async fn converse(bridge: Arc<Bridge>, mut out: Stream, conversation: String, message: String, bearer: Option<String>, refresh_token: Option<String>) {
-    out.send(json!({"type": "start", "messageId": format!("msg-{conversation}-{}", message.len())})).await;
+async fn converse(
+    bridge: Arc<Bridge>,
+    mut out: Stream,
+    conversation: String,
+    message: String,
+    bearer: Option<String>,
+    refresh_token: Option<String>,
+) {
+    out.send(
+        json!({"type": "start", "messageId": format!("msg-{conversation}-{}", message.len())}),
+    )
+    .await;
     let lower = message.to_lowercase();
     if let Some(email) = find_email(&message) {
-        let result = out.tool(&bridge, "initiate-login", "initiate_login", json!({"email": email}), None).await;
+        let result = out
+            .tool(
+                &bridge,
+                "initiate-login",
+                "initiate_login",
+                json!({"email": email}),
+                None,
+            )
+            .await;
         if result["success"] == true {
             if let Ok(mut pending) = bridge.pending.lock() {
-                pending.insert(conversation.clone(), (email, result["session_token"].clone()));
+                pending.insert(
+                    conversation.clone(),
+                    (email, result["session_token"].clone()),
+                );
             }
-            out.text(&format!("I've sent a sign-in code to {}. Please type it here.", result["delivery"].as_str().unwrap_or("your email"))).await;
+            out.text(&format!(
+                "I've sent a sign-in code to {}. Please type it here.",
+                result["delivery"].as_str().unwrap_or("your email")
+            ))
+            .await;
         } else {
-            out.text(result["message"].as_str().unwrap_or("I couldn't send a code.")).await;
+            out.text(
+                result["message"]
+                    .as_str()
+                    .unwrap_or("I couldn't send a code."),
+            )
+            .await;
         }
     } else if let Some(code) = find_code(&message) {
-        let pending = bridge.pending.lock().ok().and_then(|p| p.get(&conversation).cloned());
+        let pending = bridge
+            .pending
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&conversation).cloned());
         match pending {
             Some((email, session_token)) => {
-                let input = json!({"email": email, "otp_code": code, "session_token": session_token});
-                let result = out.tool(&bridge, "verify-otp", "verify_otp", input, None).await;
+                let input =
+                    json!({"email": email, "otp_code": code, "session_token": session_token});
+                let result = out
+                    .tool(&bridge, "verify-otp", "verify_otp", input, None)
+                    .await;
                 if result["event_type"] == "auth_tokens" {
                     if let Ok(mut p) = bridge.pending.lock() {
                         p.remove(&conversation);
                     }
-                    out.text(&format!("You're signed in as {email}. How can I help with your bookings?")).await;
+                    out.text(&format!(
+                        "You're signed in as {email}. How can I help with your bookings?"
+                    ))
+                    .await;
                 } else {
-                    out.text(result["message"].as_str().unwrap_or("That didn't work.")).await;
+                    out.text(result["message"].as_str().unwrap_or("That didn't work."))
+                        .await;
                 }
             }
-            None => out.text("I wasn't expecting a code. What's your email address?").await,
+            None => {
+                out.text("I wasn't expecting a code. What's your email address?")
+                    .await
+            }
         }
-    } else if ["sign out", "sign me out", "signout", "log out", "log me out", "logout"].iter().any(|p| lower.contains(p)) {
+    } else if [
+        "sign out",
+        "sign me out",
+        "signout",
+        "log out",
+        "log me out",
+        "logout",
+    ]
+    .iter()
+    .any(|p| lower.contains(p))
+    {
         let input = json!({"refresh_token": refresh_token.unwrap_or_default()});
-        let result = out.tool(&bridge, "sign-out", "sign_out", input, bearer).await;
-        let text = result["message"].as_str().unwrap_or("You are signed out.").to_owned();
+        let result = out
+            .tool(&bridge, "sign-out", "sign_out", input, bearer)
+            .await;
+        let text = result["message"]
+            .as_str()
+            .unwrap_or("You are signed out.")
+            .to_owned();
         out.text(&text).await;
     } else if lower.contains("reservation") || lower.contains("booking") {
-        let result = out.tool(&bridge, "reservations", "get_my_reservations", json!({}), bearer).await;
+        let result = out
+            .tool(
+                &bridge,
+                "reservations",
+                "get_my_reservations",
+                json!({}),
+                bearer,
+            )
+            .await;
         let text = match result["reservations"].as_array() {
             Some(list) if list.is_empty() => "You have no reservations yet.".to_owned(),
             Some(list) => {
                 let lines: Vec<String> = list
                     .iter()
-                    .map(|r| format!("{} — {}, {} to {} ({})", r["reservation_id"].as_str().unwrap_or("?"), r["property_name"].as_str().unwrap_or("?"), r["check_in"].as_str().unwrap_or("?"), r["check_out"].as_str().unwrap_or("?"), r["status"].as_str().unwrap_or("?")))
+                    .map(|r| {
+                        format!(
+                            "{} — {}, {} to {} ({})",
+                            r["reservation_id"].as_str().unwrap_or("?"),
+                            r["property_name"].as_str().unwrap_or("?"),
+                            r["check_in"].as_str().unwrap_or("?"),
+                            r["check_out"].as_str().unwrap_or("?"),
+                            r["status"].as_str().unwrap_or("?")
+                        )
+                    })
                     .collect();
                 format!("Your reservations: {}", lines.join("; "))
             }
-            None if result["error_code"] == "AUTH_REQUIRED" => "Please sign in first — what's your email address?".to_owned(),
-            None => result["message"].as_str().unwrap_or("I couldn't read your reservations.").to_owned(),
+            None if result["error_code"] == "AUTH_REQUIRED" => {
+                "Please sign in first — what's your email address?".to_owned()
+            }
+            None => result["message"]
+                .as_str()
+                .unwrap_or("I couldn't read your reservations.")
+                .to_owned(),
         };
         out.text(&text).await;
     } else {
-        out.text("I can sign you in (tell me your email), show your reservations, or sign you out.").await;
+        out.text(
+            "I can sign you in (tell me your email), show your reservations, or sign you out.",
+        )
+        .await;
     }
     out.send(json!({"type": "finish"})).await;
     let _ = out.tx.send(Bytes::from_static(b"data: [DONE]\n\n")).await;
@@ -184,22 +293,56 @@ async fn chat(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
         .map(str::to_owned);
     let body = match req.into_body().collect().await {
         Ok(b) => b.to_bytes(),
-        Err(_) => return json_response(StatusCode::BAD_REQUEST, &json!({"message": "unreadable body"})),
+        Err(_) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"message": "unreadable body"}),
+            );
+        }
     };
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
-        return json_response(StatusCode::BAD_REQUEST, &json!({"message": "the body must be JSON"}));
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "the body must be JSON"}),
+        );
     };
     let message = request["message"].as_str().unwrap_or_default().to_owned();
-    let conversation = request["conversation_id"].as_str().unwrap_or("default").to_owned();
+    let conversation = request["conversation_id"]
+        .as_str()
+        .unwrap_or("default")
+        .to_owned();
     let refresh_token = request["refresh_token"].as_str().map(str::to_owned);
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    tokio::spawn(converse(bridge, Stream { tx, calls: 0, texts: 0 }, conversation, message, bearer, refresh_token));
-    let stream = tokio_stream::StreamExt::map(tokio_stream::wrappers::ReceiverStream::new(rx), |b| Ok::<_, Infallible>(Frame::data(b)));
+    tokio::spawn(converse(
+        bridge,
+        Stream {
+            tx,
+            calls: 0,
+            texts: 0,
+        },
+        conversation,
+        message,
+        bearer,
+        refresh_token,
+    ));
+    let stream =
+        tokio_stream::StreamExt::map(tokio_stream::wrappers::ReceiverStream::new(rx), |b| {
+            Ok::<_, Infallible>(Frame::data(b))
+        });
     let mut response = Response::new(StreamBody::new(stream).boxed());
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/event-stream"));
-    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
-    headers.insert("x-vercel-ai-ui-message-stream", header::HeaderValue::from_static("v1"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/event-stream"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
+    headers.insert(
+        "x-vercel-ai-ui-message-stream",
+        header::HeaderValue::from_static("v1"),
+    );
     response
 }
 
@@ -220,8 +363,12 @@ fn static_file(root: &std::path::Path, path: &str) -> Response<Body> {
     }
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, StackError> + Send + 'static) -> Result<T, StackError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| StackError(e.to_string()))?
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StackError> + Send + 'static,
+) -> Result<T, StackError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StackError(e.to_string()))?
 }
 
 async fn handle(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
@@ -235,7 +382,10 @@ async fn handle(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
         ),
         // Development helpers for the browser test: the stand-in's inbox and pool settings.
         (Method::GET, "/dev/code") => {
-            let email = query.strip_prefix("email=").unwrap_or_default().replace("%40", "@");
+            let email = query
+                .strip_prefix("email=")
+                .unwrap_or_default()
+                .replace("%40", "@");
             let b = bridge.clone();
             match blocking(move || b.stack.latest_code(&email)).await {
                 Ok(code) => json_response(StatusCode::OK, &json!({"code": code})),
@@ -243,7 +393,12 @@ async fn handle(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
             }
         }
         (Method::POST, "/dev/pool") => {
-            let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let body = req
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             let patch: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let b = bridge.clone();
             match blocking(move || b.stack.configure_pool(patch)).await {
@@ -252,9 +407,10 @@ async fn handle(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
             }
         }
         (Method::GET, "/") => static_file(&bridge.root.join("browser"), "index.html"),
-        (Method::GET, p) if p.starts_with("/contract/") => {
-            static_file(&bridge.root.join("packages/contract/dist/src"), p.trim_start_matches("/contract/"))
-        }
+        (Method::GET, p) if p.starts_with("/contract/") => static_file(
+            &bridge.root.join("packages/contract/dist/src"),
+            p.trim_start_matches("/contract/"),
+        ),
         (Method::GET, p) => static_file(&bridge.root.join("browser"), p),
         _ => full(StatusCode::NOT_FOUND, "text/plain", "not found"),
     }
@@ -300,7 +456,11 @@ fn main() -> std::process::ExitCode {
         root,
         pending: Mutex::new(HashMap::new()),
     });
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("{e}");
@@ -312,7 +472,9 @@ fn main() -> std::process::ExitCode {
     let keep = bridge.clone();
     runtime.block_on(async move {
         let _ = listener.set_nonblocking(true);
-        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+            return;
+        };
         let serve = async {
             while let Ok((stream, _)) = listener.accept().await {
                 let bridge = bridge.clone();
@@ -321,7 +483,9 @@ fn main() -> std::process::ExitCode {
                         let bridge = bridge.clone();
                         async move { Ok::<_, Infallible>(handle(bridge, req).await) }
                     });
-                    let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                    let _ = http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
                 });
             }
         };
