@@ -77,28 +77,19 @@ mod tests {
     use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
     use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
-    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use aws_smithy_mocks::{Rule, mock};
     use booking_auth::config::OtpPolicy;
-    use booking_auth::testing::{CALLER_KINDS, aws_error, cognito_config, invoke_fixture, item};
+    use booking_auth::testing::{
+        CALLER_KINDS, aws_error, invoke_fixture, item, mocked_cognito, mocked_dynamodb,
+    };
     use serde_json::json;
 
     const NOW: i64 = 1_795_000_000;
 
     fn tool(cognito: &[&Rule], dynamo: &[&Rule]) -> InitiateLogin {
         InitiateLogin {
-            cognito: Cognito::new(
-                mock_client!(
-                    aws_sdk_cognitoidentityprovider,
-                    RuleMode::Sequential,
-                    cognito
-                ),
-                &cognito_config(),
-            ),
-            logins: LoginStore::new(
-                mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, dynamo),
-                "auth".into(),
-                OtpPolicy::default(),
-            ),
+            cognito: mocked_cognito(cognito),
+            logins: LoginStore::new(mocked_dynamodb(dynamo), "auth".into(), OtpPolicy::default()),
             clock: || NOW,
         }
     }

@@ -65,10 +65,10 @@ mod tests {
     use aws_sdk_cognitoidentityprovider::operation::get_tokens_from_refresh_token::GetTokensFromRefreshTokenOutput;
     use aws_sdk_dynamodb::Client as DynamoClient;
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
-    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use aws_smithy_mocks::{Rule, mock};
     use booking_auth::testing::{
-        CALLER_KINDS, TestKey, authentication_result, aws_error, cognito_config, invoke_fixture,
-        item,
+        CALLER_KINDS, TestKey, authentication_result, aws_error, invoke_fixture, item,
+        mocked_cognito, mocked_dynamodb,
     };
     use serde_json::json;
 
@@ -76,18 +76,8 @@ mod tests {
 
     fn tool(cognito: &[&Rule], dynamo: &[&Rule]) -> Refresh {
         Refresh {
-            cognito: Cognito::new(
-                mock_client!(
-                    aws_sdk_cognitoidentityprovider,
-                    RuleMode::Sequential,
-                    cognito
-                ),
-                &cognito_config(),
-            ),
-            guests: GuestStore::new(
-                mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, dynamo),
-                "guests".into(),
-            ),
+            cognito: mocked_cognito(cognito),
+            guests: GuestStore::new(mocked_dynamodb(dynamo), "guests".into()),
             refresh: RefreshConfig {
                 fallback_to_initiate_auth: false,
             },

@@ -65,17 +65,17 @@ mod tests {
     use aws_sdk_dynamodb::Client as DynamoClient;
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
     use aws_sdk_dynamodb::operation::query::QueryOutput;
-    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use aws_smithy_mocks::{Rule, mock, mock_client};
     use booking_auth::testing::{
-        CALLER_KINDS, StaticJwks, TestKey, access_claims, id_claims, invoke_fixture, item, now,
-        verifier,
+        CALLER_KINDS, StaticJwks, TestKey, access_claims, id_claims, invoke_fixture, item,
+        mocked_dynamodb, now, verifier,
     };
     use serde_json::json;
 
     const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
 
     fn tool(key: &TestKey, dynamo: &[&Rule]) -> GetMyReservations {
-        let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, dynamo);
+        let dynamodb = mocked_dynamodb(dynamo);
         GetMyReservations {
             verifier: verifier(StaticJwks::new(&[key])),
             revocations: None,

@@ -80,29 +80,19 @@ mod tests {
     use aws_sdk_cognitoidentityprovider::operation::revoke_token::RevokeTokenOutput;
     use aws_sdk_dynamodb::Client as DynamoClient;
     use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
-    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use aws_smithy_mocks::{Rule, mock};
     use booking_auth::testing::{
-        CALLER_KINDS, StaticJwks, TestKey, access_claims, aws_error, cognito_config,
-        invoke_fixture, verifier,
+        CALLER_KINDS, StaticJwks, TestKey, access_claims, aws_error, invoke_fixture,
+        mocked_cognito, mocked_dynamodb, verifier,
     };
 
     const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
 
     fn tool(key: &TestKey, cognito: &[&Rule], dynamo: &[&Rule]) -> SignOut {
         SignOut {
-            cognito: Cognito::new(
-                mock_client!(
-                    aws_sdk_cognitoidentityprovider,
-                    RuleMode::Sequential,
-                    cognito
-                ),
-                &cognito_config(),
-            ),
+            cognito: mocked_cognito(cognito),
             verifier: verifier(StaticJwks::new(&[key])),
-            revocations: RevocationStore::new(
-                mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, dynamo),
-                "auth".into(),
-            ),
+            revocations: RevocationStore::new(mocked_dynamodb(dynamo), "auth".into()),
         }
     }
 

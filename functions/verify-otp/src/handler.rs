@@ -91,13 +91,13 @@ mod tests {
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
     use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
-    use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+    use aws_smithy_mocks::{Rule, mock};
     use booking_auth::config::OtpPolicy;
     use booking_auth::ids::is_guest_id;
     use booking_auth::login::{LoginRecord, LoginStatus};
     use booking_auth::testing::{
-        CALLER_KINDS, TestKey, authentication_result, aws_error, cognito_config, invoke_fixture,
-        item,
+        CALLER_KINDS, TestKey, authentication_result, aws_error, invoke_fixture, item,
+        mocked_cognito, mocked_dynamodb,
     };
     use serde_json::json;
 
@@ -112,16 +112,9 @@ mod tests {
     fn tool(m: &Mocks) -> VerifyOtp {
         let cognito: Vec<&Rule> = m.cognito.iter().collect();
         let dynamo: Vec<&Rule> = m.dynamo.iter().collect();
-        let dynamodb = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, dynamo);
+        let dynamodb = mocked_dynamodb(&dynamo);
         VerifyOtp {
-            cognito: Cognito::new(
-                mock_client!(
-                    aws_sdk_cognitoidentityprovider,
-                    RuleMode::Sequential,
-                    cognito
-                ),
-                &cognito_config(),
-            ),
+            cognito: mocked_cognito(&cognito),
             logins: LoginStore::new(dynamodb.clone(), "auth".into(), OtpPolicy::default()),
             guests: GuestStore::new(dynamodb, "guests".into()),
             clock: || NOW,

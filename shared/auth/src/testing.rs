@@ -424,3 +424,22 @@ pub fn item(
 ) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
     serde_dynamo::to_item(value).expect("item")
 }
+
+/// A Cognito adapter whose SDK client answers from `rules`, in order.
+pub fn mocked_cognito(rules: &[&aws_smithy_mocks::Rule]) -> crate::cognito::Cognito {
+    let client = aws_smithy_mocks::mock_client!(
+        aws_sdk_cognitoidentityprovider,
+        aws_smithy_mocks::RuleMode::Sequential,
+        rules
+    );
+    crate::cognito::Cognito::new(client, &cognito_config())
+}
+
+/// A DynamoDB client that answers from `rules`, in order.
+pub fn mocked_dynamodb(rules: &[&aws_smithy_mocks::Rule]) -> aws_sdk_dynamodb::Client {
+    aws_smithy_mocks::mock_client!(
+        aws_sdk_dynamodb,
+        aws_smithy_mocks::RuleMode::Sequential,
+        rules
+    )
+}
