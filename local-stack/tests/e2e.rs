@@ -680,14 +680,32 @@ fn sign_out(stack: &mut Stack) {
     );
 }
 
+/// How long until a token counts as expired for a verifier with one second of leeway that
+/// compares whole seconds: `exp < now - 1` first holds at `exp + 2`.
+fn until_expired(token: &str) -> Duration {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let expired_at = Duration::from_secs(claims["exp"].as_u64().unwrap() + 2);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    expired_at.saturating_sub(now) + Duration::from_millis(200)
+}
+
 fn expired_access_token(stack: &mut Stack) {
     stack
         .configure_pool(json!({"access_token_validity_seconds": 1}))
         .unwrap();
     let demo = stack.seed_demo().unwrap();
     let tokens = sign_in(stack, &demo.email);
-    // Past `exp` and the functions' one-second leeway.
-    std::thread::sleep(Duration::from_millis(2_600));
+    // Past `exp` and the functions' one-second leeway, in the whole seconds the verifier compares.
+    std::thread::sleep(until_expired(tokens["access_token"].as_str().unwrap()));
     let expired = reservations(stack, tokens["access_token"].as_str().unwrap());
     stack.capture("failure-token-expired", &expired).unwrap();
     assert_eq!(expired["error_code"], "TOKEN_EXPIRED", "{expired}");
