@@ -23,6 +23,17 @@ pub struct ToolSpec {
     pub output: Schema,
     /// File stem of the output schema under `infra/schemas/`.
     pub output_name: &'static str,
+    /// Acts for a signed-in guest: takes the access token as `Authorization: Bearer`.
+    pub bearer: bool,
+}
+
+impl ToolSpec {
+    fn with_bearer(self) -> Self {
+        Self {
+            bearer: true,
+            ..self
+        }
+    }
 }
 
 fn spec<I: JsonSchema, O: JsonSchema>(
@@ -38,6 +49,7 @@ fn spec<I: JsonSchema, O: JsonSchema>(
         input: schema_for!(I),
         output: schema_for!(O),
         output_name,
+        bearer: false,
     }
 }
 
@@ -86,7 +98,7 @@ pub fn catalog() -> Vec<ToolSpec> {
              Failures: AUTH_REQUIRED → sign the guest in first (initiate_login); TOKEN_EXPIRED → call refresh, \
              then retry once; INVALID_TOKEN → ask the guest to sign in again; UPSTREAM_UNAVAILABLE → retry in a \
              moment.",
-        ),
+        ).with_bearer(),
         spec::<SignOutArgs, SignedOut>(
             tool_names::SIGN_OUT,
             "sign-out",
@@ -95,7 +107,7 @@ pub fn catalog() -> Vec<ToolSpec> {
              they ask to be signed out everywhere. Afterwards the session can no longer be refreshed; tell the \
              guest they are signed out. Failures: REFRESH_FAILED → the session had already ended, which is \
              fine to report as signed out; UPSTREAM_UNAVAILABLE → retry in a moment.",
-        ),
+        ).with_bearer(),
     ]
 }
 
@@ -126,6 +138,78 @@ pub fn gateway_definitions() -> Value {
             })
             .collect(),
     )
+}
+
+/// One AgentCore Gateway Lambda target as CloudFormation declares it
+/// (`AWS::BedrockAgentCore::GatewayTarget`): one per function, named after it.
+pub struct GatewayTarget {
+    /// The function (binary) name, which is also the target name: target names cannot hold `_`,
+    /// so the model sees tools as `<function>___<tool>`.
+    pub function: &'static str,
+    /// `ToolSchema.InlinePayload`: the Gateway definitions in CloudFormation's casing.
+    pub inline_payload: Value,
+    /// `MetadataConfiguration.AllowedRequestHeaders`: the tools that act for a signed-in guest
+    /// take the access token as a propagated `Authorization` header.
+    pub allowed_request_headers: Vec<&'static str>,
+}
+
+pub fn gateway_targets() -> Vec<GatewayTarget> {
+    let definitions = gateway_definitions();
+    let mut targets: Vec<GatewayTarget> = Vec::new();
+    for (tool, definition) in catalog()
+        .iter()
+        .zip(definitions.as_array().into_iter().flatten())
+    {
+        let entry = json!({
+            "Name": definition["name"],
+            "Description": definition["description"],
+            "InputSchema": cloudformation_schema(&definition["inputSchema"]),
+            "OutputSchema": cloudformation_schema(&definition["outputSchema"]),
+        });
+        match targets.iter_mut().find(|t| t.function == tool.function) {
+            Some(target) => {
+                if let Some(tools) = target.inline_payload.as_array_mut() {
+                    tools.push(entry);
+                }
+            }
+            None => targets.push(GatewayTarget {
+                function: tool.function,
+                inline_payload: json!([entry]),
+                allowed_request_headers: if tool.bearer {
+                    vec!["Authorization"]
+                } else {
+                    vec![]
+                },
+            }),
+        }
+    }
+    targets
+}
+
+/// CloudFormation spells the Gateway schema keywords with capitals (`SchemaDefinition`).
+fn cloudformation_schema(schema: &Value) -> Value {
+    let mut out = Map::new();
+    for (key, value) in schema.as_object().into_iter().flatten() {
+        let converted = match key.as_str() {
+            "properties" => Value::Object(
+                value
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(name, sub)| (name.clone(), cloudformation_schema(sub)))
+                    .collect(),
+            ),
+            "items" => cloudformation_schema(value),
+            _ => value.clone(),
+        };
+        let mut chars = key.chars();
+        let capitalised = chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default();
+        out.insert(capitalised, converted);
+    }
+    Value::Object(out)
 }
 
 /// The JSON Schemas of every output, by file stem: each success shape and the failure shape.

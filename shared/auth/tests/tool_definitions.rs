@@ -1,12 +1,16 @@
 //! The checked-in AgentCore tool definitions and output schemas must be exactly what the contract
 //! types generate. After changing a contract, regenerate them with
-//! `BLESS=1 cargo test -p booking-auth --test tool_definitions` and review the diff.
+//! `BLESS=1 cargo test -p booking-auth --test tool_definitions` and review the diff. The same run
+//! writes the AgentCore Gateway targets: `infra/agentcore/gateway-targets.json` (which the CDK app
+//! reads) and the generated block of `infra/template.yaml`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
 
 use std::path::PathBuf;
 
-use booking_auth::tools::{catalog, gateway_definitions, output_schemas};
-use serde_json::Value;
+use booking_auth::tools::{
+    GatewayTarget, catalog, gateway_definitions, gateway_targets, output_schemas,
+};
+use serde_json::{Value, json};
 
 fn infra() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra")
@@ -14,6 +18,10 @@ fn infra() -> PathBuf {
 
 fn check(path: PathBuf, generated: &Value, stale: &mut Vec<String>) {
     let text = format!("{}\n", serde_json::to_string_pretty(generated).unwrap());
+    check_text(path, text, stale);
+}
+
+fn check_text(path: PathBuf, text: String, stale: &mut Vec<String>) {
     if std::env::var_os("BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, text).unwrap();
@@ -30,6 +38,19 @@ fn checked_in_definitions_match_the_contract_types() {
         &gateway_definitions(),
         &mut stale,
     );
+    let targets = gateway_targets();
+    check(
+        infra().join("agentcore/gateway-targets.json"),
+        &Value::Array(targets.iter().map(target_json).collect()),
+        &mut stale,
+    );
+    let template = infra().join("template.yaml");
+    let current = std::fs::read_to_string(&template).unwrap();
+    check_text(
+        template,
+        with_generated_block(&current, &targets),
+        &mut stale,
+    );
     for (name, schema) in output_schemas() {
         check(
             infra().join(format!("schemas/{name}.schema.json")),
@@ -41,6 +62,105 @@ fn checked_in_definitions_match_the_contract_types() {
         stale.is_empty(),
         "out of date (regenerate with BLESS=1): {stale:?}"
     );
+}
+
+fn target_json(target: &GatewayTarget) -> Value {
+    json!({
+        "function": target.function,
+        "allowedRequestHeaders": target.allowed_request_headers,
+        "inlinePayload": target.inline_payload,
+    })
+}
+
+const BEGIN: &str = "  # BEGIN GENERATED AgentCore Gateway targets";
+const END: &str = "  # END GENERATED AgentCore Gateway targets";
+
+/// `initiate-login` → `InitiateLogin`, the stem of the template's logical ids.
+fn pascal(function: &str) -> String {
+    function
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().unwrap().to_ascii_uppercase().to_string() + chars.as_str()
+        })
+        .collect()
+}
+
+/// The template with its generated block (between the BEGIN and END lines) rewritten: one
+/// `AWS::BedrockAgentCore::GatewayTarget` per function. JSON is YAML, so the payload is inlined as is.
+fn with_generated_block(template: &str, targets: &[GatewayTarget]) -> String {
+    let start = template
+        .find(BEGIN)
+        .expect("template.yaml has no BEGIN GENERATED line");
+    let end = template[start..]
+        .find(END)
+        .expect("template.yaml has no END GENERATED line")
+        + start;
+    let mut block = format!(
+        "{BEGIN}: written by shared/auth/tests/tool_definitions.rs\n  \
+         # from the Rust contract types (BLESS=1). Edit the tool catalog, not these lines.\n"
+    );
+    for target in targets {
+        let stem = pascal(target.function);
+        let payload = serde_json::to_string_pretty(&target.inline_payload)
+            .unwrap()
+            .replace('\n', &format!("\n{}", " ".repeat(16)));
+        block.push_str(&format!(
+            "  {stem}Target:\n    Type: AWS::BedrockAgentCore::GatewayTarget\n    Condition: CreateGateway\n    \
+             Properties:\n      GatewayIdentifier: !Ref Gateway\n      Name: {function}\n      \
+             CredentialProviderConfigurations:\n        - CredentialProviderType: GATEWAY_IAM_ROLE\n",
+            function = target.function
+        ));
+        if !target.allowed_request_headers.is_empty() {
+            block.push_str(&format!(
+                "      MetadataConfiguration:\n        AllowedRequestHeaders: [{}]\n",
+                target.allowed_request_headers.join(", ")
+            ));
+        }
+        block.push_str(&format!(
+            "      TargetConfiguration:\n        Mcp:\n          Lambda:\n            \
+             LambdaArn: !GetAtt {stem}Function.Arn\n            ToolSchema:\n              \
+             InlinePayload:\n                {payload}\n"
+        ));
+    }
+    format!("{}{block}{}", &template[..start], &template[end..])
+}
+
+#[test]
+fn gateway_targets_cover_every_tool_once_in_cloudformation_casing() {
+    let targets = gateway_targets();
+    let mut names: Vec<String> = targets
+        .iter()
+        .flat_map(|t| t.inline_payload.as_array().unwrap().iter())
+        .map(|tool| {
+            let mut keys: Vec<&String> = tool.as_object().unwrap().keys().collect();
+            keys.sort();
+            assert_eq!(keys, ["Description", "InputSchema", "Name", "OutputSchema"]);
+            assert_eq!(tool["InputSchema"]["Type"], "object");
+            tool["Name"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    names.sort();
+    let mut expected: Vec<String> = catalog().iter().map(|t| t.name.to_owned()).collect();
+    expected.sort();
+    assert_eq!(names, expected);
+    for target in &targets {
+        assert!(
+            !target.function.contains('_'),
+            "target names cannot hold underscores"
+        );
+    }
+    let headers = |f: &str| {
+        targets
+            .iter()
+            .find(|t| t.function == f)
+            .unwrap()
+            .allowed_request_headers
+            .clone()
+    };
+    assert_eq!(headers("reservations"), ["Authorization"]);
+    assert_eq!(headers("sign-out"), ["Authorization"]);
+    assert!(headers("initiate-login").is_empty());
 }
 
 #[test]
