@@ -106,7 +106,7 @@ fn with_generated_block(template: &str, targets: &[GatewayTarget]) -> String {
             .unwrap()
             .replace('\n', &format!("\n{}", " ".repeat(16)));
         block.push_str(&format!(
-            "  {stem}Target:\n    Type: AWS::BedrockAgentCore::GatewayTarget\n    Condition: CreateGateway\n    \
+            "  {stem}Target:\n    Type: AWS::BedrockAgentCore::GatewayTarget\n    Condition: GatewayEnabled\n    \
              Properties:\n      GatewayIdentifier: !Ref Gateway\n      Name: {function}\n      \
              CredentialProviderConfigurations:\n        - CredentialProviderType: GATEWAY_IAM_ROLE\n",
             function = target.function

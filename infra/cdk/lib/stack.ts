@@ -1,0 +1,386 @@
+// The booking-auth stack in CDK: the same resources, parameters and permissions as the SAM
+// template (infra/template.yaml); infra/checks/sam_cdk_agree.py compares the two.
+import * as path from 'node:path'
+import {
+  CfnCondition,
+  CfnOutput,
+  CfnParameter,
+  CfnResource,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  StackProps,
+  Validations,
+} from 'aws-cdk-lib'
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2'
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
+import { CfnGateway, CfnGatewayTarget } from 'aws-cdk-lib/aws-bedrockagentcore'
+import { CfnUserPool, CfnUserPoolClient } from 'aws-cdk-lib/aws-cognito'
+import { CfnTable } from 'aws-cdk-lib/aws-dynamodb'
+import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
+import { Architecture, IFunction } from 'aws-cdk-lib/aws-lambda'
+import { CfnLogGroup } from 'aws-cdk-lib/aws-logs'
+import { RustFunction } from 'cargo-lambda-cdk'
+import { Construct } from 'constructs'
+import gatewayTargets from '../../agentcore/gateway-targets.json'
+import tables from '../../tables.json'
+
+const WORKSPACE = path.resolve(__dirname, '../../..')
+
+// As in the SAM template's Globals, and chosen from the same measurements (README, BENCHMARKS.md).
+export const MEMORY_MB = 256
+export const TIMEOUT_SECONDS = 10
+
+export function architectureFrom(value: unknown): Architecture {
+  if (value === undefined || value === 'arm64') return Architecture.ARM_64
+  if (value === 'x86_64') return Architecture.X86_64
+  throw new Error(`context architecture must be arm64 or x86_64, not ${String(value)}`)
+}
+
+export interface BookingAuthStackProps extends StackProps {
+  readonly architecture?: Architecture
+}
+
+type TableEnv = 'AUTH_STATE_TABLE' | 'GUESTS_TABLE' | 'RESERVATIONS_TABLE'
+
+/** One function: its binary, route, the tables it reads by env var, and exactly the actions it calls. */
+interface FunctionSpec {
+  id: string
+  binary: string
+  method: HttpMethod
+  route: string
+  tables: Partial<Record<TableEnv, string[]>>
+  cognito: string[]
+  extraEnv?: Record<string, string>
+}
+
+export class BookingAuthStack extends Stack {
+  readonly functions: Record<string, IFunction> = {}
+
+  constructor(scope: Construct, id: string, props: BookingAuthStackProps = {}) {
+    super(scope, id, props)
+    const p = this.parameters()
+
+    const userPool = new CfnUserPool(this, 'UserPool', {
+      userPoolTier: 'ESSENTIALS',
+      usernameAttributes: ['email'],
+      autoVerifiedAttributes: ['email'],
+      usernameConfiguration: { caseSensitive: false },
+      policies: {
+        signInPolicy: { allowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP'] },
+        passwordPolicy: {
+          minimumLength: 12,
+          requireLowercase: true,
+          requireUppercase: true,
+          requireNumbers: true,
+          requireSymbols: true,
+        },
+      },
+      adminCreateUserConfig: { allowAdminCreateUserOnly: true },
+      accountRecoverySetting: { recoveryMechanisms: [{ name: 'verified_email', priority: 1 }] },
+      deletionProtection: 'ACTIVE',
+      emailConfiguration: Fn.conditionIf(
+        p.useSes.logicalId,
+        { EmailSendingAccount: 'DEVELOPER', SourceArn: p.sesIdentityArn.valueAsString, From: p.sesFromAddress.valueAsString },
+        { EmailSendingAccount: 'COGNITO_DEFAULT' },
+      ),
+    })
+    userPool.applyRemovalPolicy(RemovalPolicy.RETAIN)
+
+    const client = new CfnUserPoolClient(this, 'UserPoolClient', {
+      userPoolId: userPool.ref,
+      generateSecret: false,
+      explicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      preventUserExistenceErrors: 'ENABLED',
+      enableTokenRevocation: true,
+      authSessionValidity: p.authSessionValidity.valueAsNumber,
+      accessTokenValidity: p.accessTokenValidity.valueAsNumber,
+      idTokenValidity: p.idTokenValidity.valueAsNumber,
+      refreshTokenValidity: p.refreshTokenValidity.valueAsNumber,
+      tokenValidityUnits: { accessToken: 'minutes', idToken: 'minutes', refreshToken: 'days' },
+      refreshTokenRotation: { feature: p.refreshTokenRotation.valueAsString, retryGracePeriodSeconds: 10 },
+    })
+
+    const tableResources = this.tables(p.protectTables)
+
+    const api = new HttpApi(this, 'HttpApi', {
+      corsPreflight: {
+        allowOrigins: p.corsAllowedOrigins.valueAsList,
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+        allowHeaders: ['authorization', 'content-type'],
+        maxAge: Duration.seconds(600),
+      },
+    })
+    const accessLogs = new CfnLogGroup(this, 'HttpApiAccessLogs', {
+      retentionInDays: p.logRetentionDays.valueAsNumber,
+    })
+    const stage = api.defaultStage?.node.defaultChild as CfnStage
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.attrArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    }
+
+    const specs: FunctionSpec[] = [
+      {
+        id: 'InitiateLogin',
+        binary: 'initiate-login',
+        method: HttpMethod.POST,
+        route: '/auth/login',
+        tables: { AUTH_STATE_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+        cognito: [
+          'cognito-idp:AdminGetUser',
+          'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminInitiateAuth',
+          'cognito-idp:AdminRespondToAuthChallenge',
+        ],
+      },
+      {
+        id: 'VerifyOtp',
+        binary: 'verify-otp',
+        method: HttpMethod.POST,
+        route: '/auth/verify',
+        tables: {
+          AUTH_STATE_TABLE: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          GUESTS_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        },
+        cognito: ['cognito-idp:AdminRespondToAuthChallenge'],
+      },
+      {
+        // GetTokensFromRefreshToken is authorised by the refresh token itself: no Cognito permission.
+        id: 'Refresh',
+        binary: 'refresh',
+        method: HttpMethod.POST,
+        route: '/auth/refresh',
+        tables: { GUESTS_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
+        cognito: [],
+      },
+      {
+        id: 'Reservations',
+        binary: 'reservations',
+        method: HttpMethod.GET,
+        route: '/reservations',
+        tables: {
+          GUESTS_TABLE: ['dynamodb:GetItem'],
+          RESERVATIONS_TABLE: ['dynamodb:Query'],
+          AUTH_STATE_TABLE: ['dynamodb:GetItem'],
+        },
+        cognito: [],
+        extraEnv: { REVOCATION_CHECK: p.revocationCheck.valueAsString },
+      },
+      {
+        // RevokeToken and GlobalSignOut are authorised by the tokens themselves: no Cognito permission.
+        id: 'SignOut',
+        binary: 'sign-out',
+        method: HttpMethod.POST,
+        route: '/auth/sign-out',
+        tables: { AUTH_STATE_TABLE: ['dynamodb:PutItem'] },
+        cognito: [],
+      },
+    ]
+
+    for (const spec of specs) {
+      const statements: PolicyStatement[] = []
+      if (spec.cognito.length > 0) {
+        statements.push(new PolicyStatement({ actions: spec.cognito, resources: [userPool.attrArn] }))
+      }
+      const environment: Record<string, string> = {
+        USER_POOL_ID: userPool.ref,
+        USER_POOL_CLIENT_ID: client.ref,
+        AUTH_SESSION_VALIDITY_MINUTES: p.authSessionValidity.valueAsString,
+        CORS_ALLOWED_ORIGINS: Fn.join(',', p.corsAllowedOrigins.valueAsList),
+        AWS_LAMBDA_LOG_FORMAT: 'JSON',
+        ...spec.extraEnv,
+      }
+      for (const [env, actions] of Object.entries(spec.tables) as [TableEnv, string[]][]) {
+        const table = tableResources[env]
+        environment[env] = table.ref
+        statements.push(new PolicyStatement({ actions, resources: [table.attrArn] }))
+      }
+      const fn = new RustFunction(this, `${spec.id}Function`, {
+        manifestPath: path.join(WORKSPACE, 'functions', spec.binary, 'Cargo.toml'),
+        binaryName: spec.binary,
+        architecture: props.architecture ?? Architecture.ARM_64,
+        memorySize: MEMORY_MB,
+        timeout: Duration.seconds(TIMEOUT_SECONDS),
+        environment,
+        initialPolicy: statements,
+      })
+      this.functions[spec.binary] = fn
+      new CfnLogGroup(this, `${spec.id}Logs`, {
+        logGroupName: `/aws/lambda/${fn.functionName}`,
+        retentionInDays: p.logRetentionDays.valueAsNumber,
+      })
+      api.addRoutes({
+        path: spec.route,
+        methods: [spec.method],
+        integration: new HttpLambdaIntegration(`${spec.id}Integration`, fn),
+      })
+      new CfnOutput(this, `${spec.id}FunctionArn`, { value: fn.functionArn })
+      Validations.of(fn).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'AWSLambdaBasicExecutionRole only lets the function write its own logs; SAM attaches the same. ' +
+          'Every data and Cognito permission is an inline statement scoped to one table or the pool.',
+      })
+    }
+
+    this.gateway(p.createGateway)
+    Validations.of(api).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Sign-in routes are public by nature (they start and finish authentication); the others ' +
+        'verify the Cognito access token in the function (RS256, issuer, client, expiry, revocation).',
+    })
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason: 'Guests sign in with a one-time code sent to their verified email: the code is the factor.',
+    })
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason: 'The Plus plan adds threat protection at a per-user price; Essentials has EMAIL_OTP sign-in, which is what this needs.',
+    })
+    Validations.of(this).acknowledge({
+      id: 'CloudFormation-Validate::W1030',
+      reason: 'SesIdentityArn and SesFromAddress are only used when SesIdentityArn is set (condition UseSes); empty defaults choose Cognito\'s sender.',
+    })
+
+    new CfnOutput(this, 'UserPoolId', { value: userPool.ref })
+    new CfnOutput(this, 'UserPoolClientId', { value: client.ref })
+    new CfnOutput(this, 'Issuer', {
+      value: Fn.sub('https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}', { UserPool: userPool.ref }),
+    })
+    new CfnOutput(this, 'HttpApiUrl', { value: api.apiEndpoint })
+  }
+
+  private parameters() {
+    const param = (id: string, props: ConstructorParameters<typeof CfnParameter>[2]) =>
+      new CfnParameter(this, id, props)
+    const p = {
+      authSessionValidity: param('AuthSessionValidityMinutes', {
+        type: 'Number', default: 3, minValue: 3, maxValue: 15,
+        description: 'How long an emailed sign-in code (the Cognito session) stays valid.',
+      }),
+      accessTokenValidity: param('AccessTokenValidityMinutes', { type: 'Number', default: 60, minValue: 5, maxValue: 1440 }),
+      idTokenValidity: param('IdTokenValidityMinutes', { type: 'Number', default: 60, minValue: 5, maxValue: 1440 }),
+      refreshTokenValidity: param('RefreshTokenValidityDays', { type: 'Number', default: 30, minValue: 1, maxValue: 3650 }),
+      refreshTokenRotation: param('RefreshTokenRotation', {
+        type: 'String', default: 'ENABLED', allowedValues: ['ENABLED', 'DISABLED'],
+        description: 'With ENABLED every refresh returns a new refresh token and retires the old one.',
+      }),
+      sesIdentityArn: param('SesIdentityArn', {
+        type: 'String', default: '',
+        description:
+          "ARN of a verified SES identity to send the codes from. Empty uses Cognito's default sender, " +
+          'which is limited to a few dozen emails a day: fine for a trial, not for guests.',
+      }),
+      sesFromAddress: param('SesFromAddress', { type: 'String', default: '', description: 'The From address for SES.' }),
+      corsAllowedOrigins: param('CorsAllowedOrigins', {
+        type: 'CommaDelimitedList', default: 'http://localhost:5173',
+        description: 'Browser origins allowed to call the HTTP API.',
+      }),
+      revocationCheck: param('RevocationCheck', {
+        type: 'String', default: 'true', allowedValues: ['true', 'false'],
+        description: 'Refuse access tokens of signed-out sessions (one DynamoDB read per reservations call).',
+      }),
+      tableDeletionProtection: param('TableDeletionProtection', { type: 'String', default: 'true', allowedValues: ['true', 'false'] }),
+      logRetentionDays: param('LogRetentionDays', {
+        type: 'Number', default: 30,
+        allowedValues: ['1', '3', '5', '7', '14', '30', '60', '90', '120', '150', '180', '365', '400', '545', '731', '1096', '1827', '2192', '2557', '2922', '3288', '3653'],
+      }),
+      createGatewayParam: param('CreateGateway', {
+        type: 'String', default: 'true', allowedValues: ['true', 'false'],
+        description: 'Create an AgentCore Gateway with one Lambda target per function. "false" in regions without AgentCore.',
+      }),
+    }
+    return {
+      ...p,
+      useSes: new CfnCondition(this, 'UseSes', { expression: Fn.conditionNot(Fn.conditionEquals(p.sesIdentityArn.valueAsString, '')) }),
+      protectTables: new CfnCondition(this, 'ProtectTables', { expression: Fn.conditionEquals(p.tableDeletionProtection.valueAsString, 'true') }),
+      createGateway: new CfnCondition(this, 'GatewayEnabled', { expression: Fn.conditionEquals(p.createGatewayParam.valueAsString, 'true') }),
+    }
+  }
+
+  /** The tables of infra/tables.json: keys and TTL attributes come from that one definition. */
+  private tables(protect: CfnCondition): Record<TableEnv, CfnTable> {
+    const ids: Record<TableEnv, string> = {
+      AUTH_STATE_TABLE: 'AuthStateTable',
+      GUESTS_TABLE: 'GuestsTable',
+      RESERVATIONS_TABLE: 'ReservationsTable',
+    }
+    const out = {} as Record<TableEnv, CfnTable>
+    for (const def of tables.tables) {
+      const env = def.env as TableEnv
+      const table = new CfnTable(this, ids[env], {
+        billingMode: 'PAY_PER_REQUEST',
+        attributeDefinitions: def.keys.map((k) => ({ attributeName: k.name, attributeType: k.type })),
+        keySchema: def.keys.map((k) => ({ attributeName: k.name, keyType: k.role })),
+        timeToLiveSpecification: def.ttl_attribute ? { attributeName: def.ttl_attribute, enabled: true } : undefined,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        deletionProtectionEnabled: Fn.conditionIf(protect.logicalId, true, false) as unknown as boolean,
+        sseSpecification: { sseEnabled: true },
+      })
+      table.applyRemovalPolicy(RemovalPolicy.RETAIN)
+      out[env] = table
+    }
+    return out
+  }
+
+  /** AgentCore Gateway (MCP, AWS_IAM inbound) with the generated targets of infra/agentcore/. */
+  private gateway(condition: CfnCondition) {
+    const role = new Role(this, 'GatewayRole', {
+      assumedBy: new ServicePrincipal('bedrock-agentcore.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+      inlinePolicies: {
+        'invoke-tools': new PolicyDocument({
+          statements: [
+            new PolicyStatement({
+              actions: ['lambda:InvokeFunction'],
+              resources: Object.values(this.functions).map((f) => f.functionArn),
+            }),
+          ],
+        }),
+      },
+    })
+    ;(role.node.defaultChild as CfnResource).cfnOptions.condition = condition
+    const gateway = new CfnGateway(this, 'Gateway', {
+      name: `${this.stackName}-tools`,
+      description: 'booking-auth sign-in and reservations tools',
+      protocolType: 'MCP',
+      authorizerType: 'AWS_IAM',
+      roleArn: role.roleArn,
+    })
+    gateway.cfnOptions.condition = condition
+    for (const target of gatewayTargets) {
+      const fn = this.functions[target.function]
+      if (!fn) throw new Error(`gateway-targets.json names an unknown function ${target.function}`)
+      const resource = new CfnGatewayTarget(this, `${pascal(target.function)}Target`, {
+        gatewayIdentifier: gateway.ref,
+        name: target.function,
+        credentialProviderConfigurations: [{ credentialProviderType: 'GATEWAY_IAM_ROLE' }],
+        metadataConfiguration:
+          target.allowedRequestHeaders.length > 0 ? { allowedRequestHeaders: target.allowedRequestHeaders } : undefined,
+        targetConfiguration: { mcp: { lambda: { lambdaArn: fn.functionArn, toolSchema: { inlinePayload: [] } } } },
+      })
+      // The payload is already in CloudFormation's casing: pass it through untouched.
+      resource.addPropertyOverride('TargetConfiguration.Mcp.Lambda.ToolSchema.InlinePayload', target.inlinePayload)
+      resource.cfnOptions.condition = condition
+    }
+    new CfnOutput(this, 'GatewayUrl', { value: gateway.attrGatewayUrl, condition })
+    new CfnOutput(this, 'GatewayId', { value: gateway.ref, condition })
+  }
+}
+
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')
+}

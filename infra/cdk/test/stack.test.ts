@@ -1,0 +1,193 @@
+// The security-relevant properties of the CDK stack, synthesised with bundling skipped (no Rust
+// build): least-privilege policies per function, the user pool and client settings, the tables,
+// the Gateway targets, and cdk-nag's AwsSolutions pack.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { App, Validations } from 'aws-cdk-lib'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import { Architecture } from 'aws-cdk-lib/aws-lambda'
+import { AwsSolutionsChecks } from 'cdk-nag'
+import gatewayTargets from '../../agentcore/gateway-targets.json'
+import tables from '../../tables.json'
+import { BookingAuthStack, MEMORY_MB, TIMEOUT_SECONDS, architectureFrom } from '../lib/stack'
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; Condition?: string }>
+
+function synth(architecture?: Architecture) {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } })
+  const stack = new BookingAuthStack(app, 'BookingAuth', { architecture })
+  return { app, stack, template: Template.fromStack(stack) }
+}
+
+const { template } = synth()
+const resources = template.toJSON().Resources as Resources
+
+function logicalIdOf(type: string, prefix: string): string {
+  const ids = Object.keys(resources).filter((id) => resources[id].Type === type && id.startsWith(prefix))
+  assert.equal(ids.length, 1, `${type} ${prefix}: ${ids}`)
+  return ids[0]
+}
+
+/** Every statement attached to a function's role (inline policies and AWS::IAM::Policy). */
+function statementsOf(functionPrefix: string): any[] {
+  const fn = resources[logicalIdOf('AWS::Lambda::Function', functionPrefix)]
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0]
+  const statements: any[] = []
+  for (const resource of Object.values(resources)) {
+    if (resource.Type === 'AWS::IAM::Policy' && resource.Properties.Roles.some((r: any) => r.Ref === roleId)) {
+      statements.push(...resource.Properties.PolicyDocument.Statement)
+    }
+  }
+  for (const policy of resources[roleId].Properties.Policies ?? []) statements.push(...policy.PolicyDocument.Statement)
+  return statements
+}
+
+/** `{ table or pool logical id: sorted actions }` for a function. */
+function grants(functionPrefix: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const s of statementsOf(functionPrefix)) {
+    assert.equal(s.Effect, 'Allow')
+    const target = s.Resource['Fn::GetAtt']?.[0]
+    assert.ok(target, `${functionPrefix}: a statement without a single resource: ${JSON.stringify(s.Resource)}`)
+    const actions = Array.isArray(s.Action) ? s.Action : [s.Action]
+    out[target] = [...(out[target] ?? []), ...actions].sort()
+  }
+  return out
+}
+
+test('each function may call only what it calls, on its own pool and tables', () => {
+  const [pool, state, guests, reservations] = [
+    logicalIdOf('AWS::Cognito::UserPool', 'UserPool'),
+    logicalIdOf('AWS::DynamoDB::Table', 'AuthStateTable'),
+    logicalIdOf('AWS::DynamoDB::Table', 'GuestsTable'),
+    logicalIdOf('AWS::DynamoDB::Table', 'ReservationsTable'),
+  ]
+  assert.deepEqual(grants('InitiateLogin'), {
+    [pool]: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminInitiateAuth', 'cognito-idp:AdminRespondToAuthChallenge'],
+    [state]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+  })
+  assert.deepEqual(grants('VerifyOtp'), {
+    [pool]: ['cognito-idp:AdminRespondToAuthChallenge'],
+    [state]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    [guests]: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  })
+  // Refresh and sign-out use token-authorised Cognito APIs: no Cognito permission at all.
+  assert.deepEqual(grants('Refresh'), { [guests]: ['dynamodb:GetItem', 'dynamodb:PutItem'] })
+  assert.deepEqual(grants('SignOut'), { [state]: ['dynamodb:PutItem'] })
+  assert.deepEqual(grants('Reservations'), {
+    [guests]: ['dynamodb:GetItem'],
+    [reservations]: ['dynamodb:Query'],
+    [state]: ['dynamodb:GetItem'],
+  })
+})
+
+test('no IAM statement in the stack allows a wildcard action or resource', () => {
+  const documents: any[] = []
+  for (const r of Object.values(resources)) {
+    if (r.Type === 'AWS::IAM::Policy') documents.push(r.Properties.PolicyDocument)
+    if (r.Type === 'AWS::IAM::Role') for (const p of r.Properties.Policies ?? []) documents.push(p.PolicyDocument)
+  }
+  assert.ok(documents.length >= 6)
+  for (const doc of documents) {
+    for (const s of doc.Statement) {
+      const text = JSON.stringify([s.Action, s.Resource])
+      assert.ok(!text.includes('*'), `wildcard in ${text}`)
+    }
+  }
+})
+
+test('the gateway role can invoke exactly the five functions, and only the service can assume it', () => {
+  const role = resources[logicalIdOf('AWS::IAM::Role', 'GatewayRole')]
+  assert.equal(role.Condition, 'GatewayEnabled')
+  const trust = role.Properties.AssumeRolePolicyDocument.Statement
+  assert.deepEqual(trust.map((s: any) => s.Principal.Service), ['bedrock-agentcore.amazonaws.com'])
+  assert.ok(trust[0].Condition.StringEquals['aws:SourceAccount'])
+  const [statement] = role.Properties.Policies[0].PolicyDocument.Statement
+  assert.equal(statement.Action, 'lambda:InvokeFunction')
+  const invoked = statement.Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()
+  const functions = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::Lambda::Function').sort()
+  assert.deepEqual(invoked, functions)
+  assert.equal(functions.length, 5)
+})
+
+test('the user pool signs in by email code on the Essentials plan and hides whether a user exists', () => {
+  template.hasResourceProperties('AWS::Cognito::UserPool', {
+    UserPoolTier: 'ESSENTIALS',
+    Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP'] } },
+    AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+    DeletionProtection: 'ACTIVE',
+  })
+  template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+    GenerateSecret: false,
+    ExplicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    PreventUserExistenceErrors: 'ENABLED',
+    EnableTokenRevocation: true,
+    AuthSessionValidity: { Ref: 'AuthSessionValidityMinutes' },
+    RefreshTokenRotation: { Feature: { Ref: 'RefreshTokenRotation' } },
+  })
+  template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' })
+})
+
+test('the tables follow infra/tables.json, on demand, encrypted, with point-in-time recovery', () => {
+  const ids = ['AuthStateTable', 'GuestsTable', 'ReservationsTable']
+  for (const [i, def] of tables.tables.entries()) {
+    const table = resources[logicalIdOf('AWS::DynamoDB::Table', ids[i])].Properties
+    assert.deepEqual(table.KeySchema, def.keys.map((k) => ({ AttributeName: k.name, KeyType: k.role })))
+    assert.equal(table.TimeToLiveSpecification?.AttributeName ?? null, def.ttl_attribute)
+    assert.equal(table.BillingMode, 'PAY_PER_REQUEST')
+    assert.deepEqual(table.PointInTimeRecoverySpecification, { PointInTimeRecoveryEnabled: true })
+    assert.deepEqual(table.SSESpecification, { SSEEnabled: true })
+    assert.deepEqual(table.DeletionProtectionEnabled, { 'Fn::If': ['ProtectTables', true, false] })
+  }
+})
+
+test('functions run provided.al2023 on the chosen architecture with the measured memory and timeout', () => {
+  for (const [architecture, expected] of [[undefined, 'arm64'], [Architecture.X86_64, 'x86_64']] as const) {
+    const fns = synth(architecture).template.findResources('AWS::Lambda::Function')
+    assert.equal(Object.keys(fns).length, 5)
+    for (const fn of Object.values(fns) as any[]) {
+      assert.equal(fn.Properties.Runtime, 'provided.al2023')
+      assert.equal(fn.Properties.Handler, 'bootstrap')
+      assert.deepEqual(fn.Properties.Architectures, [expected])
+      assert.equal(fn.Properties.MemorySize, MEMORY_MB)
+      assert.equal(fn.Properties.Timeout, TIMEOUT_SECONDS)
+      assert.equal(fn.Properties.Environment.Variables.AWS_LAMBDA_LOG_FORMAT, 'JSON')
+    }
+  }
+  assert.throws(() => architectureFrom('arm'), /arm64 or x86_64/)
+})
+
+test('every function has a log group with the retention parameter, and the API logs access', () => {
+  const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[]
+  assert.equal(groups.length, 6)
+  for (const g of groups) assert.deepEqual(g.Properties.RetentionInDays, { Ref: 'LogRetentionDays' })
+  template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+  })
+  template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+    CorsConfiguration: { AllowOrigins: { Ref: 'CorsAllowedOrigins' }, AllowHeaders: ['authorization', 'content-type'] },
+  })
+})
+
+test('the gateway targets carry the generated tool definitions unchanged', () => {
+  const targets = Object.values(template.findResources('AWS::BedrockAgentCore::GatewayTarget')) as any[]
+  assert.equal(targets.length, gatewayTargets.length)
+  for (const generated of gatewayTargets) {
+    const target = targets.find((t) => t.Properties.Name === generated.function)
+    assert.ok(target, generated.function)
+    assert.equal(target.Condition, 'GatewayEnabled')
+    const lambda = target.Properties.TargetConfiguration.Mcp.Lambda
+    assert.deepEqual(lambda.ToolSchema.InlinePayload, generated.inlinePayload)
+    assert.deepEqual(target.Properties.MetadataConfiguration?.AllowedRequestHeaders ?? [], generated.allowedRequestHeaders)
+    assert.deepEqual(target.Properties.CredentialProviderConfigurations, [{ CredentialProviderType: 'GATEWAY_IAM_ROLE' }])
+  }
+  template.hasResourceProperties('AWS::BedrockAgentCore::Gateway', { AuthorizerType: 'AWS_IAM', ProtocolType: 'MCP' })
+})
+
+test("cdk-nag's AwsSolutions pack passes (every acknowledgment carries its reason in lib/stack.ts)", () => {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } })
+  new BookingAuthStack(app, 'BookingAuth')
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app))
+  // Synthesis throws ValidationFailed on any finding that is not acknowledged.
+  assert.doesNotThrow(() => app.synth())
+})
