@@ -375,6 +375,11 @@ export class BookingAuthStack extends Stack {
     }
     new CfnOutput(this, 'GatewayUrl', { value: gateway.attrGatewayUrl, condition })
     new CfnOutput(this, 'GatewayId', { value: gateway.ref, condition })
+    new CfnOutput(this, 'GatewayArn', {
+      value: gateway.attrGatewayArn,
+      condition,
+      description: "Grant your agent's role bedrock-agentcore:InvokeGateway on this ARN.",
+    })
   }
 }
 
