@@ -28,7 +28,8 @@ import tables from '../../tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
 
-// As in the SAM template's Globals, and chosen from the same measurements (README, BENCHMARKS.md).
+// As in the SAM template's Globals (sam_cdk_agree.py compares them): a starting point, not yet
+// measured; the cold-start and load benchmarks will set it.
 export const MEMORY_MB = 256
 export const TIMEOUT_SECONDS = 10
 
