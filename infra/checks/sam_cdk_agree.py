@@ -142,6 +142,20 @@ def resources_of_type(template: dict, kind: str) -> dict[str, dict]:
     return {stem(k): r for k, r in template["Resources"].items() if r["Type"] == kind}
 
 
+def gateway(template: dict) -> dict:
+    """The Gateway's properties but its name (each tool spells the stack-name join its own way)."""
+    [resource] = resources_of_type(template, "AWS::BedrockAgentCore::Gateway").values()
+    props = {k: v for k, v in resource["Properties"].items() if k != "Name"}
+    return {**props, "RoleArn": target_of(props["RoleArn"])}
+
+
+def gateway_role_grants(template: dict) -> dict[str, list[str]]:
+    role = resources_of_type(template, "AWS::IAM::Role").get("GatewayRole")
+    if role is None:
+        return {}
+    return actions_by_resource(st for p in role["Properties"].get("Policies", []) for st in p["PolicyDocument"]["Statement"])
+
+
 def main() -> None:
     if not CDK_TEMPLATE.exists():
         sys.exit(f"{CDK_TEMPLATE} is missing: run `npm run synth` in infra/cdk first")
@@ -191,16 +205,8 @@ def main() -> None:
         }
 
     differ("gateway targets", targets(sam), targets(cdk))
-    gateway = lambda t: {  # noqa: E731
-        k: v for k, v in next(iter(resources_of_type(t, "AWS::BedrockAgentCore::Gateway").values()))["Properties"].items() if k != "Name"
-    }
-    differ("gateway", {**gateway(sam), "RoleArn": target_of(gateway(sam)["RoleArn"])}, {**gateway(cdk), "RoleArn": target_of(gateway(cdk)["RoleArn"])})
-    differ(
-        "gateway role grants",
-        actions_by_resource(sam["Resources"]["GatewayRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]),
-        actions_by_resource(next(iter(resources_of_type(cdk, "AWS::IAM::Role").get("GatewayRole", {}).get("Properties", {}).get("Policies", [{}])))
-                            .get("PolicyDocument", {}).get("Statement", [])),
-    )
+    differ("gateway", gateway(sam), gateway(cdk))
+    differ("gateway role grants", gateway_role_grants(sam), gateway_role_grants(cdk))
 
     if problems:
         print("SAM and CDK disagree:\n" + "\n".join(problems), file=sys.stderr)
