@@ -235,6 +235,8 @@ pub struct JwtConfig {
     pub jwks_fetch_timeout: Duration,
     /// Minimum time between two JWKS refetches caused by an unknown `kid`.
     pub jwks_refetch_cooldown: Duration,
+    /// How many verified tokens a warm process remembers (0: none); see `jwt::JwtVerifier`.
+    pub verified_cache_size: usize,
 }
 
 impl JwtConfig {
@@ -253,6 +255,7 @@ impl JwtConfig {
                 0,
                 3600,
             )?),
+            verified_cache_size: env.bounded("JWT_VERIFIED_CACHE_SIZE", 256, 0, 10_000)? as usize,
         })
     }
 }

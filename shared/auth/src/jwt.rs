@@ -3,23 +3,30 @@
 //! refetched on an unknown `kid` at most once per cooldown; the issuer from configuration, never
 //! from the token; `token_use`, `client_id` (access) or `aud` (ID), `exp` and `nbf` with a small
 //! explicit leeway. Every failure closes: no claim is returned unless all checks pass.
+//! Keys are parsed once per JWKS load and the token is decoded once: the RSA check is nearly all
+//! of a first verification (BENCHMARKS.md), and a repeated token skips even that.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::jwk::Jwk;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use aws_lc_rs::digest::{SHA256, digest};
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RsaPublicKeyComponents};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
+use crate::clock::{Clock, system_clock};
 use crate::config::{CognitoConfig, JwtConfig};
 use crate::error::{AuthError, TokenRejection};
 
 /// Which of Cognito's two tokens a caller must present.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenUse {
     Access,
     Id,
@@ -62,6 +69,38 @@ pub struct Claims {
     pub username: Option<String>,
 }
 
+/// The claims as they arrive, so that a missing required claim is told apart from bad JSON.
+#[derive(Deserialize)]
+struct RawClaims {
+    sub: Option<String>,
+    iss: Option<String>,
+    token_use: Option<String>,
+    exp: Option<u64>,
+    #[serde(default)]
+    iat: Option<u64>,
+    #[serde(default)]
+    nbf: Option<u64>,
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    aud: Option<String>,
+    #[serde(default)]
+    jti: Option<String>,
+    #[serde(default)]
+    origin_jti: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default, alias = "cognito:username")]
+    username: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+}
+
 /// A JWKS document as fetched, before keys are filtered.
 #[derive(Debug, Deserialize)]
 pub struct JwksDocument {
@@ -75,19 +114,66 @@ pub trait JwksSource: Send + Sync {
     fn fetch(&self) -> BoxFuture<'_, Result<JwksDocument, String>>;
 }
 
+/// A pool key, parsed once when the JWKS is loaded so no verification pays for parsing it.
+type VerifyingKey = Arc<ParsedPublicKey>;
+
 struct KeyCache {
-    keys: HashMap<String, Arc<DecodingKey>>,
+    keys: HashMap<String, VerifyingKey>,
     last_fetch: Option<Instant>,
+}
+
+/// Tokens already verified by this process. An agent conversation presents the same access token
+/// on every tool call; a hit skips the RSA check, never the time checks (repeated on every hit),
+/// nor the key check (the signing key must still be in the pool's JWKS), nor revocation (which
+/// callers check after `verify`, hit or not). Keyed by SHA-256 of the whole token, so a token that
+/// differs in any byte, signature included, is verified afresh.
+struct VerifiedTokens {
+    capacity: usize,
+    entries: HashMap<[u8; 32], Verified>,
+    // Insertion order: the oldest entry is evicted first when full.
+    order: VecDeque<[u8; 32]>,
+}
+
+struct Verified {
+    expected: TokenUse,
+    kid: String,
+    claims: Claims,
+}
+
+impl VerifiedTokens {
+    fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            entries: HashMap::with_capacity(capacity),
+            order: VecDeque::with_capacity(capacity),
+        }
+    }
+
+    fn insert(&mut self, digest: [u8; 32], entry: Verified) {
+        if self.capacity == 0 || self.entries.contains_key(&digest) {
+            return;
+        }
+        while self.entries.len() >= self.capacity {
+            match self.order.pop_front() {
+                Some(oldest) => self.entries.remove(&oldest),
+                None => break,
+            };
+        }
+        self.entries.insert(digest, entry);
+        self.order.push_back(digest);
+    }
 }
 
 /// One verifier per process, built at start-up; cheap to share behind an `Arc`.
 pub struct JwtVerifier {
     issuer: String,
     client_id: String,
-    leeway: Duration,
+    leeway: u64,
     cooldown: Duration,
+    clock: Clock,
     source: Arc<dyn JwksSource>,
     cache: RwLock<KeyCache>,
+    verified: Mutex<VerifiedTokens>,
     // Serialises refetches so a burst of unknown-kid tokens causes one fetch, not many.
     refetch: tokio::sync::Mutex<()>,
 }
@@ -97,63 +183,153 @@ impl JwtVerifier {
         Self {
             issuer: cognito.issuer.clone(),
             client_id: cognito.client_id.clone(),
-            leeway: jwt.leeway,
+            leeway: jwt.leeway.as_secs(),
             cooldown: jwt.jwks_refetch_cooldown,
+            clock: system_clock,
             source,
             cache: RwLock::new(KeyCache {
                 keys: HashMap::new(),
                 last_fetch: None,
             }),
+            verified: Mutex::new(VerifiedTokens::new(jwt.verified_cache_size)),
             refetch: tokio::sync::Mutex::new(()),
         }
     }
 
+    /// The same verifier reading time from `clock` (tests move time without sleeping).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Verify `token` as a `expected` token of the configured pool and client.
     pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Claims, AuthError> {
+        let id: [u8; 32] = digest(&SHA256, token.as_bytes())
+            .as_ref()
+            .try_into()
+            .map_err(|_| AuthError::Internal("SHA-256 digest length".into()))?;
+        if let Some(claims) = self.verified_before(&id, expected)? {
+            return Ok(claims);
+        }
+
         let reject = |r| AuthError::InvalidToken(r);
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|_| reject(TokenRejection::Malformed))?;
-        if header.alg != Algorithm::RS256 {
+        let mut parts = token.split('.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(reject(TokenRejection::Malformed));
+        };
+        let header: Header = decode_json(header)?;
+        if header.alg != "RS256" {
             return Err(reject(TokenRejection::Algorithm));
         }
         let kid = header.kid.ok_or(reject(TokenRejection::Malformed))?;
         let key = self.key(&kid).await?;
 
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.leeway = self.leeway.as_secs();
-        validation.validate_nbf = true;
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        match expected {
-            TokenUse::Id => validation.set_audience(&[&self.client_id]),
-            // Access tokens carry client_id instead of aud; checked below.
-            TokenUse::Access => validation.validate_aud = false,
-        }
-        let claims = jsonwebtoken::decode::<Claims>(token, &key, &validation)
-            .map_err(|e| classify(e.kind()))?
-            .claims;
+        // Signature before claims: a forged token learns nothing about which claim would fail.
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| reject(TokenRejection::Malformed))?;
+        let signing_input = &token[..header_and_payload_len(token)];
+        key.verify_sig(signing_input.as_bytes(), &signature)
+            .map_err(|_| reject(TokenRejection::Signature))?;
 
-        if claims.token_use != expected.as_str() {
-            return Err(reject(TokenRejection::TokenUse));
-        }
-        if expected == TokenUse::Access
-            && claims.client_id.as_deref() != Some(self.client_id.as_str())
-        {
-            return Err(reject(TokenRejection::Audience));
-        }
-        if claims.sub.is_empty() {
-            return Err(reject(TokenRejection::MissingClaim));
-        }
+        let claims = self.check(decode_json::<RawClaims>(payload)?, expected)?;
+        self.verified_tokens().insert(
+            id,
+            Verified {
+                expected,
+                kid,
+                claims: claims.clone(),
+            },
+        );
         Ok(claims)
     }
 
-    async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, AuthError> {
-        if let Some(key) = self.cached(kid) {
+    /// A cache hit: the same bytes verified before for the same use, its key still published and
+    /// its time window still open. An entry that fails the time checks is dropped.
+    fn verified_before(
+        &self,
+        id: &[u8; 32],
+        expected: TokenUse,
+    ) -> Result<Option<Claims>, AuthError> {
+        let mut tokens = self.verified_tokens();
+        let Some(entry) = tokens.entries.get(id) else {
+            return Ok(None);
+        };
+        if entry.expected != expected || self.cached_key(&entry.kid).is_none() {
+            return Ok(None);
+        }
+        match self.check_time(entry.claims.exp, entry.claims.nbf) {
+            Ok(()) => Ok(Some(entry.claims.clone())),
+            Err(e) => {
+                tokens.entries.remove(id);
+                tokens.order.retain(|k| k != id);
+                Err(e)
+            }
+        }
+    }
+
+    /// Every claim rule, in the order the errors are most useful to a caller.
+    fn check(&self, raw: RawClaims, expected: TokenUse) -> Result<Claims, AuthError> {
+        let reject = |r| AuthError::InvalidToken(r);
+        let (Some(sub), Some(iss), Some(exp)) = (raw.sub, raw.iss, raw.exp) else {
+            return Err(reject(TokenRejection::MissingClaim));
+        };
+        self.check_time(exp, raw.nbf)?;
+        // The issuer comes from configuration, never from the token.
+        if iss != self.issuer {
+            return Err(reject(TokenRejection::Issuer));
+        }
+        if raw.token_use.as_deref() != Some(expected.as_str()) {
+            return Err(reject(TokenRejection::TokenUse));
+        }
+        // Access tokens name the app client in `client_id`, ID tokens in `aud`.
+        let audience = match expected {
+            TokenUse::Access => raw.client_id.as_deref(),
+            TokenUse::Id => raw.aud.as_deref(),
+        };
+        if audience != Some(self.client_id.as_str()) {
+            return Err(reject(TokenRejection::Audience));
+        }
+        if sub.is_empty() {
+            return Err(reject(TokenRejection::MissingClaim));
+        }
+        Ok(Claims {
+            sub,
+            iss,
+            token_use: expected.as_str().to_owned(),
+            exp,
+            iat: raw.iat,
+            nbf: raw.nbf,
+            client_id: raw.client_id,
+            aud: raw.aud,
+            jti: raw.jti,
+            origin_jti: raw.origin_jti,
+            email: raw.email,
+            username: raw.username,
+        })
+    }
+
+    /// `exp` and `nbf` with the configured leeway either side.
+    fn check_time(&self, exp: u64, nbf: Option<u64>) -> Result<(), AuthError> {
+        let now = u64::try_from((self.clock)()).unwrap_or(0);
+        if exp.saturating_add(self.leeway) < now {
+            return Err(AuthError::TokenExpired);
+        }
+        if nbf.is_some_and(|nbf| nbf > now.saturating_add(self.leeway)) {
+            return Err(AuthError::InvalidToken(TokenRejection::NotYetValid));
+        }
+        Ok(())
+    }
+
+    async fn key(&self, kid: &str) -> Result<VerifyingKey, AuthError> {
+        if let Some(key) = self.cached_key(kid) {
             return Ok(key);
         }
         let _guard = self.refetch.lock().await;
         // Another task may have refreshed while we waited.
-        if let Some(key) = self.cached(kid) {
+        if let Some(key) = self.cached_key(kid) {
             return Ok(key);
         }
         let may_fetch = self
@@ -189,13 +365,31 @@ impl JwtVerifier {
         self.cache.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+    fn verified_tokens(&self) -> std::sync::MutexGuard<'_, VerifiedTokens> {
+        self.verified.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn cached_key(&self, kid: &str) -> Option<VerifyingKey> {
         self.read_cache().keys.get(kid).cloned()
     }
 }
 
-/// RSA signing keys for RS256 only; anything else in the set is ignored, not an error.
-fn usable_keys(doc: &JwksDocument) -> HashMap<String, Arc<DecodingKey>> {
+/// The length of `header.payload`, the bytes the signature covers.
+fn header_and_payload_len(token: &str) -> usize {
+    token.rfind('.').unwrap_or(token.len())
+}
+
+/// A base64url JSON segment; anything unreadable is a malformed token.
+fn decode_json<T: DeserializeOwned>(segment: &str) -> Result<T, AuthError> {
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| AuthError::InvalidToken(TokenRejection::Malformed))?;
+    serde_json::from_slice(&bytes).map_err(|_| AuthError::InvalidToken(TokenRejection::Malformed))
+}
+
+/// RSA signing keys for RS256 only, of at least 2048 bits; anything else in the set is ignored,
+/// not an error.
+fn usable_keys(doc: &JwksDocument) -> HashMap<String, VerifyingKey> {
     doc.keys
         .iter()
         .filter_map(|raw| serde_json::from_value::<Jwk>(raw.clone()).ok())
@@ -203,40 +397,26 @@ fn usable_keys(doc: &JwksDocument) -> HashMap<String, Arc<DecodingKey>> {
             let alg_ok = jwk
                 .common
                 .key_algorithm
-                .is_none_or(|a| a == jsonwebtoken::jwk::KeyAlgorithm::RS256);
+                .is_none_or(|a| a == KeyAlgorithm::RS256);
             let use_ok = jwk
                 .common
                 .public_key_use
                 .as_ref()
-                .is_none_or(|u| *u == jsonwebtoken::jwk::PublicKeyUse::Signature);
+                .is_none_or(|u| *u == PublicKeyUse::Signature);
             alg_ok && use_ok
         })
         .filter_map(|jwk| {
             let kid = jwk.common.key_id.clone()?;
-            match &jwk.algorithm {
-                jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => {
-                    DecodingKey::from_jwk(&jwk).ok().map(|k| (kid, Arc::new(k)))
-                }
-                _ => None,
-            }
+            let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
+                return None;
+            };
+            let n = URL_SAFE_NO_PAD.decode(&rsa.n).ok()?;
+            let e = URL_SAFE_NO_PAD.decode(&rsa.e).ok()?;
+            let der = RsaPublicKeyComponents { n, e }.as_der().ok()?;
+            let key = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der.as_ref()).ok()?;
+            Some((kid, Arc::new(key)))
         })
         .collect()
-}
-
-fn classify(kind: &ErrorKind) -> AuthError {
-    use TokenRejection as R;
-    match kind {
-        ErrorKind::ExpiredSignature => AuthError::TokenExpired,
-        ErrorKind::ImmatureSignature => AuthError::InvalidToken(R::NotYetValid),
-        ErrorKind::InvalidIssuer => AuthError::InvalidToken(R::Issuer),
-        ErrorKind::InvalidAudience => AuthError::InvalidToken(R::Audience),
-        ErrorKind::InvalidSignature => AuthError::InvalidToken(R::Signature),
-        ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-            AuthError::InvalidToken(R::Algorithm)
-        }
-        ErrorKind::MissingRequiredClaim(_) => AuthError::InvalidToken(R::MissingClaim),
-        _ => AuthError::InvalidToken(R::Malformed),
-    }
 }
 
 /// Read the claims of a token that came straight from Cognito's token endpoint in this same call,
@@ -496,6 +676,112 @@ mod tests {
                 == crate::error::ErrorCode::InvalidToken
         );
         assert_eq!(f.jwks.fetch_count(), 1);
+    }
+
+    static SKEW: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+    fn skewed_clock() -> i64 {
+        crate::clock::system_clock() + SKEW.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_still_expires_and_is_then_forgotten() {
+        let key = TestKey::generate("kid-1");
+        let verifier = verifier(StaticJwks::new(&[&key])).with_clock(skewed_clock);
+        let token = key.sign(&access_claims("s"));
+        let first = verifier.verify(&token, TokenUse::Access).await.unwrap();
+        assert_eq!(verifier.verified_tokens().entries.len(), 1);
+        assert_eq!(
+            verifier.verify(&token, TokenUse::Access).await.unwrap(),
+            first
+        );
+        assert_eq!(verifier.verified_tokens().entries.len(), 1);
+
+        // An hour and a leeway later the same bytes are expired, cached or not.
+        SKEW.store(3600 + 6, std::sync::atomic::Ordering::SeqCst);
+        assert!(matches!(
+            verifier.verify(&token, TokenUse::Access).await,
+            Err(AuthError::TokenExpired)
+        ));
+        assert_eq!(verifier.verified_tokens().entries.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_not_taken_for_another_use_or_another_signature() {
+        let f = fixture();
+        let token = f.key.sign(&access_claims("s"));
+        f.verifier.verify(&token, TokenUse::Access).await.unwrap();
+        assert!(matches!(
+            rejection(&f, &token, TokenUse::Id).await,
+            AuthError::InvalidToken(TokenRejection::TokenUse)
+        ));
+        // Same header and payload, another signature: verified afresh, and it fails.
+        let (signed, _) = token.rsplit_once('.').unwrap();
+        let other = f.key.sign(&access_claims("t"));
+        let forged = format!("{signed}.{}", other.rsplit_once('.').unwrap().1);
+        assert!(matches!(
+            rejection(&f, &forged, TokenUse::Access).await,
+            AuthError::InvalidToken(TokenRejection::Signature)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_whose_key_was_retired_is_refused() {
+        let key = TestKey::generate("kid-1");
+        let jwks = StaticJwks::new(&[&key]);
+        let mut cfg = jwt_config();
+        cfg.jwks_refetch_cooldown = Duration::ZERO;
+        let verifier = JwtVerifier::new(&cognito_config(), &cfg, jwks.clone());
+        let token = key.sign(&access_claims("s"));
+        verifier.verify(&token, TokenUse::Access).await.unwrap();
+
+        // The pool rotates kid-1 out; a kid-2 token makes the verifier reload the set.
+        let rotated = TestKey::generate("kid-2");
+        jwks.replace(&[&rotated]);
+        verifier
+            .verify(&rotated.sign(&access_claims("s")), TokenUse::Access)
+            .await
+            .unwrap();
+        assert!(matches!(
+            verifier.verify(&token, TokenUse::Access).await,
+            Err(AuthError::InvalidToken(TokenRejection::UnknownKey))
+        ));
+    }
+
+    #[tokio::test]
+    async fn the_verified_token_cache_is_bounded_and_can_be_off() {
+        let key = TestKey::generate("kid-1");
+        let mut cfg = jwt_config();
+        cfg.verified_cache_size = 2;
+        let verifier = JwtVerifier::new(&cognito_config(), &cfg, StaticJwks::new(&[&key]));
+        for sub in ["a", "b", "c"] {
+            let token = key.sign(&access_claims(sub));
+            verifier.verify(&token, TokenUse::Access).await.unwrap();
+        }
+        assert_eq!(verifier.verified_tokens().entries.len(), 2);
+        assert_eq!(verifier.verified_tokens().order.len(), 2);
+
+        cfg.verified_cache_size = 0;
+        let off = JwtVerifier::new(&cognito_config(), &cfg, StaticJwks::new(&[&key]));
+        let token = key.sign(&access_claims("a"));
+        off.verify(&token, TokenUse::Access).await.unwrap();
+        off.verify(&token, TokenUse::Access).await.unwrap();
+        assert_eq!(off.verified_tokens().entries.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_token_missing_a_required_claim_is_missing_claim() {
+        let f = fixture();
+        for claim in ["exp", "iss", "sub"] {
+            let mut claims = access_claims("s");
+            claims.as_object_mut().unwrap().remove(claim);
+            assert!(
+                matches!(
+                    rejection(&f, &f.key.sign(&claims), TokenUse::Access).await,
+                    AuthError::InvalidToken(TokenRejection::MissingClaim)
+                ),
+                "{claim}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -124,6 +124,11 @@ impl StaticJwks {
         self.keys.lock().expect("keys lock").push(key.jwk());
     }
 
+    /// Key retirement: the pool publishes exactly these keys from now on.
+    pub fn replace(&self, keys: &[&TestKey]) {
+        *self.keys.lock().expect("keys lock") = keys.iter().map(|k| k.jwk()).collect();
+    }
+
     pub fn fetch_count(&self) -> usize {
         self.fetches.load(Ordering::SeqCst)
     }
@@ -156,6 +161,7 @@ pub fn jwt_config() -> JwtConfig {
         leeway: std::time::Duration::from_secs(5),
         jwks_fetch_timeout: std::time::Duration::from_secs(1),
         jwks_refetch_cooldown: std::time::Duration::from_secs(60),
+        verified_cache_size: 16,
     }
 }
 

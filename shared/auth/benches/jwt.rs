@@ -1,0 +1,58 @@
+//! JWT verification with a warm JWKS: the per-call cost of `JwtVerifier::verify`, for a token seen
+//! for the first time (the RSA check) and for a repeated one (the verified-token cache).
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use booking_auth::jwt::{JwtVerifier, TokenUse};
+use booking_auth::testing::{
+    StaticJwks, TestKey, access_claims, cognito_config, id_claims, jwt_config,
+};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+
+const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
+
+fn verifier(key: &TestKey, cache_size: usize) -> JwtVerifier {
+    let mut jwt = jwt_config();
+    jwt.verified_cache_size = cache_size;
+    JwtVerifier::new(&cognito_config(), &jwt, StaticJwks::new(&[key]))
+}
+
+fn jwt(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let key = TestKey::generate("bench-key");
+    let access = key.sign(&access_claims(SUB));
+    let id = key.sign(&id_claims(SUB, "guest@example.com"));
+    // Cache off: every call pays for the signature check, as a token's first call does.
+    let fresh = verifier(&key, 0);
+    let cached = verifier(&key, 256);
+    for v in [&fresh, &cached] {
+        // Warm the JWKS (and, for `cached`, remember both tokens) so only verification is timed.
+        rt.block_on(v.verify(&access, TokenUse::Access)).unwrap();
+        rt.block_on(v.verify(&id, TokenUse::Id)).unwrap();
+    }
+
+    let mut group = c.benchmark_group("jwt_verify");
+    for (name, token, expected) in [
+        ("access", &access, TokenUse::Access),
+        ("id", &id, TokenUse::Id),
+    ] {
+        group.bench_function(format!("{name}_first_seen"), |b| {
+            b.iter(|| {
+                rt.block_on(fresh.verify(black_box(token), expected))
+                    .unwrap()
+            })
+        });
+        group.bench_function(format!("{name}_repeated"), |b| {
+            b.iter(|| {
+                rt.block_on(cached.verify(black_box(token), expected))
+                    .unwrap()
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, jwt);
+criterion_main!(benches);
