@@ -1,63 +1,7 @@
-use booking_auth::AuthError;
-use booking_auth::contracts::{ReservationsArgs, ReservationsResult};
-use booking_auth::envelope::{CallContext, Tool, bearer_token};
-use booking_auth::guests::GuestStore;
-use booking_auth::jwt::{JwtVerifier, TokenUse};
-use booking_auth::reservations::ReservationStore;
-use booking_auth::revocation::RevocationStore;
+//! The tool core is `booking_auth::my_reservations::GetMyReservations`; these tests drive it through
+//! every envelope with this function's fixtures.
 
-pub struct GetMyReservations {
-    pub verifier: JwtVerifier,
-    /// Set when `REVOCATION_CHECK` is on: tokens of signed-out sessions are refused.
-    pub revocations: Option<RevocationStore>,
-    pub guests: GuestStore,
-    pub reservations: ReservationStore,
-}
-
-impl Tool for GetMyReservations {
-    const NAME: &'static str = booking_auth::contracts::tool_names::GET_MY_RESERVATIONS;
-    const HTTP_GET: bool = true;
-    type Args = ReservationsArgs;
-    type Output = ReservationsResult;
-
-    async fn call(
-        &self,
-        args: ReservationsArgs,
-        ctx: &CallContext,
-    ) -> Result<ReservationsResult, AuthError> {
-        // Header first (HTTP or Gateway-propagated), then the argument; never a default identity.
-        let token = ctx
-            .bearer
-            .clone()
-            .or_else(|| args.auth_token.as_deref().map(argument_token))
-            .filter(|t| !t.is_empty())
-            .ok_or(AuthError::AuthRequired)?;
-        let claims = self.verifier.verify(&token, TokenUse::Access).await?;
-        if let Some(revocations) = &self.revocations {
-            revocations.check(&claims).await?;
-        }
-
-        let Some(guest) = self.guests.find(&claims.sub).await? else {
-            return Ok(ReservationsResult {
-                success: true,
-                guest_id: None,
-                reservations: Vec::new(),
-            });
-        };
-        // Keyed by the verified sub: no argument can widen this query.
-        let reservations = self.reservations.for_guest(&claims.sub).await?;
-        Ok(ReservationsResult {
-            success: true,
-            guest_id: Some(guest.guest_id),
-            reservations,
-        })
-    }
-}
-
-/// Models sometimes pass the header value (`Bearer eyJ…`) as the argument.
-fn argument_token(raw: &str) -> String {
-    bearer_token(raw).unwrap_or_else(|| raw.trim().to_owned())
-}
+pub use booking_auth::my_reservations::GetMyReservations;
 
 #[cfg(test)]
 mod tests {
@@ -66,6 +10,11 @@ mod tests {
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
     use aws_sdk_dynamodb::operation::query::QueryOutput;
     use aws_smithy_mocks::{Rule, mock, mock_client};
+    use booking_auth::contracts::ReservationsArgs;
+    use booking_auth::envelope::{CallContext, Tool};
+    use booking_auth::guests::GuestStore;
+    use booking_auth::reservations::ReservationStore;
+    use booking_auth::revocation::RevocationStore;
     use booking_auth::testing::{
         CALLER_KINDS, StaticJwks, TestKey, access_claims, id_claims, invoke_fixture, item,
         mocked_dynamodb, now, verifier,
@@ -275,11 +224,5 @@ mod tests {
         assert_eq!(out.status, Some(401));
         assert_eq!(out.body["error_code"], "INVALID_TOKEN");
         assert_eq!(revoked.num_calls(), 1);
-    }
-
-    #[test]
-    fn an_argument_may_carry_the_bearer_prefix() {
-        assert_eq!(argument_token("Bearer abc"), "abc");
-        assert_eq!(argument_token(" abc "), "abc");
     }
 }

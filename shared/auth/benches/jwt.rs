@@ -19,6 +19,7 @@ fn verifier(key: &TestKey, cache_size: usize) -> JwtVerifier {
 
 fn jwt(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     let key = TestKey::generate("bench-key");

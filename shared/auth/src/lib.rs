@@ -17,6 +17,7 @@ pub mod ids;
 pub mod jwt;
 pub mod lambda;
 pub mod login;
+pub mod my_reservations;
 pub mod otp;
 pub mod reservations;
 pub mod revocation;

@@ -351,6 +351,33 @@ fn read_fixture(function: &str, file: &str, substitutions: &[(&str, &str)]) -> O
     Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}")))
 }
 
+/// The `kind` fixture of `function` (`events/<function>/<kind>.json` and its client context, if
+/// any) as the Runtime API would deliver it, placeholders replaced.
+pub fn fixture_invocation(
+    function: &str,
+    kind: &str,
+    substitutions: &[(&str, &str)],
+) -> crate::envelope::Invocation {
+    let payload = read_fixture(function, &format!("{kind}.json"), substitutions)
+        .unwrap_or_else(|| panic!("missing fixture events/{function}/{kind}.json"));
+    let client_context = read_fixture(function, &format!("{kind}.context.json"), substitutions);
+    crate::envelope::Invocation {
+        request_id: format!("test-{kind}"),
+        payload,
+        client_context,
+    }
+}
+
+/// The envelope settings the fixtures expect: CORS for the local frontend's origin.
+pub fn fixture_envelope_config() -> crate::envelope::EnvelopeConfig {
+    crate::envelope::EnvelopeConfig {
+        cors: crate::config::CorsConfig {
+            allowed_origins: vec!["http://localhost:5173".into()],
+            max_age_seconds: 600,
+        },
+    }
+}
+
 /// Invoke `tool` with the `kind` fixture of `function`, placeholders replaced, through the same
 /// envelope dispatch the runtime uses.
 pub async fn invoke_fixture<T: crate::envelope::Tool>(
@@ -359,21 +386,8 @@ pub async fn invoke_fixture<T: crate::envelope::Tool>(
     kind: &str,
     substitutions: &[(&str, &str)],
 ) -> Outcome {
-    let payload = read_fixture(function, &format!("{kind}.json"), substitutions)
-        .unwrap_or_else(|| panic!("missing fixture events/{function}/{kind}.json"));
-    let client_context = read_fixture(function, &format!("{kind}.context.json"), substitutions);
-    let invocation = crate::envelope::Invocation {
-        request_id: format!("test-{kind}"),
-        payload,
-        client_context,
-    };
-    let config = crate::envelope::EnvelopeConfig {
-        cors: crate::config::CorsConfig {
-            allowed_origins: vec!["http://localhost:5173".into()],
-            max_age_seconds: 600,
-        },
-    };
-    let out = crate::envelope::dispatch(tool, &config, invocation)
+    let invocation = fixture_invocation(function, kind, substitutions);
+    let out = crate::envelope::dispatch(tool, &fixture_envelope_config(), invocation)
         .await
         .expect("not an internal error");
     let decode =
