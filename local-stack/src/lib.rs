@@ -12,5 +12,6 @@ mod stack;
 pub mod tables;
 
 pub use stack::{
-    DEMO_EMAIL, FUNCTIONS, Guest, HttpReply, ORIGIN, Stack, StackError, gateway_context,
+    DEMO_EMAIL, FUNCTIONS, Functions, Guest, HttpReply, ORIGIN, Stack, StackError, StackOptions,
+    gateway_context,
 };

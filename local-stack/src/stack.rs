@@ -75,6 +75,23 @@ pub struct Guest {
     pub guest_id: String,
 }
 
+/// Which build of the functions `cargo lambda watch` serves, if any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Functions {
+    #[default]
+    Debug,
+    Release,
+    /// Only Cognito and DynamoDB: for a harness that runs the function binaries itself.
+    None,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StackOptions {
+    /// More browser origins allowed by CORS (a page served elsewhere).
+    pub extra_origins: Vec<String>,
+    pub functions: Functions,
+}
+
 pub struct Stack {
     rt: tokio::runtime::Runtime,
     root: PathBuf,
@@ -120,6 +137,15 @@ impl Stack {
 
     /// Like [`Stack::start`], allowing CORS for more browser origins (a page served elsewhere).
     pub fn start_with(extra_origins: &[String]) -> Result<Self> {
+        Self::start_with_options(StackOptions {
+            extra_origins: extra_origins.to_vec(),
+            ..StackOptions::default()
+        })
+    }
+
+    /// Start the stack as `options` say: benchmarks want release builds, or no functions at all.
+    pub fn start_with_options(options: StackOptions) -> Result<Self> {
+        let extra_origins = &options.extra_origins;
         let root = workspace_root();
         let logs = root.join("target/local-stack");
         std::fs::create_dir_all(&logs)?;
@@ -183,7 +209,11 @@ impl Stack {
             cognito,
         };
         stack.start_dynamodb()?;
-        stack.start_functions()?;
+        match options.functions {
+            Functions::Debug => stack.start_functions(false)?,
+            Functions::Release => stack.start_functions(true)?,
+            Functions::None => {}
+        }
         Ok(stack)
     }
 
@@ -350,10 +380,13 @@ impl Stack {
         })
     }
 
-    fn start_functions(&mut self) -> Result<()> {
+    fn start_functions(&mut self, release: bool) -> Result<()> {
         // Build once, up front, so a compile error reads as one and watch only reuses the binaries.
         let mut build = Command::new("cargo");
         build.current_dir(&self.root).args(["build", "--quiet"]);
+        if release {
+            build.arg("--release");
+        }
         for f in FUNCTIONS {
             build.args(["-p", f]);
         }
@@ -377,6 +410,9 @@ impl Stack {
             "--env-file",
         ]);
         command.arg(&env_file);
+        if release {
+            command.arg("--release");
+        }
         let mut watch =
             ChildGuard::spawn("cargo lambda watch", command, self.logs.join("watch.log"))?;
         wait_for_port(&mut watch, self.watch_port, Duration::from_secs(120))?;

@@ -137,7 +137,7 @@ struct VerifiedTokens {
 struct Verified {
     expected: TokenUse,
     kid: String,
-    claims: Claims,
+    claims: Arc<Claims>,
 }
 
 impl VerifiedTokens {
@@ -203,7 +203,8 @@ impl JwtVerifier {
     }
 
     /// Verify `token` as a `expected` token of the configured pool and client.
-    pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Claims, AuthError> {
+    /// The claims are shared with the verified-token cache, hence the `Arc`.
+    pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Arc<Claims>, AuthError> {
         let id: [u8; 32] = digest(&SHA256, token.as_bytes())
             .as_ref()
             .try_into()
@@ -234,7 +235,7 @@ impl JwtVerifier {
         key.verify_sig(signing_input.as_bytes(), &signature)
             .map_err(|_| reject(TokenRejection::Signature))?;
 
-        let claims = self.check(decode_json::<RawClaims>(payload)?, expected)?;
+        let claims = Arc::new(self.check(decode_json::<RawClaims>(payload)?, expected)?);
         self.verified_tokens().insert(
             id,
             Verified {
@@ -252,7 +253,7 @@ impl JwtVerifier {
         &self,
         id: &[u8; 32],
         expected: TokenUse,
-    ) -> Result<Option<Claims>, AuthError> {
+    ) -> Result<Option<Arc<Claims>>, AuthError> {
         let mut tokens = self.verified_tokens();
         let Some(entry) = tokens.entries.get(id) else {
             return Ok(None);
