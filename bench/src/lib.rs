@@ -41,6 +41,7 @@ struct State {
     event: Bytes,
     client_context: Option<String>,
     handed_out: AtomicBool,
+    ready: Mutex<Option<oneshot::Sender<Instant>>>,
     answered: Mutex<Option<oneshot::Sender<Answer>>>,
 }
 
@@ -50,6 +51,8 @@ struct State {
 pub struct OneInvocation {
     pub addr: SocketAddr,
     pub answer: oneshot::Receiver<Answer>,
+    /// When the function first asked for an event: the end of its init phase.
+    pub ready: oneshot::Receiver<Instant>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -59,7 +62,9 @@ impl OneInvocation {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (tx, answer) = oneshot::channel();
+        let (ready_tx, ready) = oneshot::channel();
         let state = Arc::new(State {
+            ready: Mutex::new(Some(ready_tx)),
             event: Bytes::from(event.to_string()),
             client_context: client_context.map(Value::to_string),
             handed_out: AtomicBool::new(false),
@@ -79,6 +84,7 @@ impl OneInvocation {
         Ok(Self {
             addr,
             answer,
+            ready,
             server,
         })
     }
@@ -100,6 +106,9 @@ async fn route(
         if state.handed_out.swap(true, Ordering::SeqCst) {
             // The function is warm and waiting: leave it waiting.
             std::future::pending::<()>().await;
+        }
+        if let Some(tx) = state.ready.lock().ok().and_then(|mut tx| tx.take()) {
+            let _ = tx.send(at);
         }
         let mut response = Response::builder()
             .header("lambda-runtime-aws-request-id", "bench-request-1")

@@ -28,8 +28,8 @@ import tables from '../../tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
 
-// As in the SAM template's Globals (sam_cdk_agree.py compares them): a starting point, not yet
-// measured; the cold-start and load benchmarks will set it.
+// As in the SAM template's Globals (sam_cdk_agree.py compares them), where the measurement behind
+// them is explained (BENCHMARKS.md: peak RSS <= 10.4 MiB; memory buys CPU share for cold starts).
 export const MEMORY_MB = 256
 export const TIMEOUT_SECONDS = 10
 
