@@ -51,7 +51,7 @@ fn main() -> Result<(), Error> {
     // Start every function instance watch will run before timing anything.
     std::thread::scope(|s| {
         for _ in 0..concurrency {
-            s.spawn(&call);
+            s.spawn(call);
         }
     });
 
