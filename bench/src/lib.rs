@@ -1,25 +1,11 @@
-//! Shared parts of the benchmark harnesses (`BENCHMARKS.md`): a one-invocation Lambda Runtime API,
-//! per-process measurements read from `/proc`, and summary statistics.
+//! Shared parts of the benchmark harnesses (`BENCHMARKS.md`): per-process measurements read from
+//! `/proc`, and summary statistics. The Lambda Runtime API the cold-start harness starts functions
+//! against is the test one, `booking_auth::testing::runtime_api`.
 //!
 //! These are measuring tools run on demand by `scripts/bench`, never tests: nothing here asserts a
 //! time.
 
-use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
-
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
-use serde_json::Value;
-use tokio::sync::oneshot;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -28,131 +14,14 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-/// What the function posted for its one invocation, and when it arrived.
-#[derive(Debug)]
-pub struct Answer {
-    pub at: Instant,
-    /// `false` for `/error` or `/init/error`.
-    pub ok: bool,
-    pub body: Value,
-}
-
-struct State {
-    event: Bytes,
-    client_context: Option<String>,
-    handed_out: AtomicBool,
-    ready: Mutex<Option<oneshot::Sender<Instant>>>,
-    answered: Mutex<Option<oneshot::Sender<Answer>>>,
-}
-
-/// A Lambda Runtime API on a loopback port that hands out exactly one invocation. A second
-/// `next` is never answered, so the function stays alive, idle, until it is killed: as a Lambda
-/// execution environment waits for its next event.
-pub struct OneInvocation {
-    pub addr: SocketAddr,
-    pub answer: oneshot::Receiver<Answer>,
-    /// When the function first asked for an event: the end of its init phase.
-    pub ready: oneshot::Receiver<Instant>,
-    server: tokio::task::JoinHandle<()>,
-}
-
-impl OneInvocation {
-    /// Start serving; call from inside a Tokio runtime that keeps running while the function works.
-    pub async fn start(event: &Value, client_context: Option<&Value>) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let (tx, answer) = oneshot::channel();
-        let (ready_tx, ready) = oneshot::channel();
-        let state = Arc::new(State {
-            ready: Mutex::new(Some(ready_tx)),
-            event: Bytes::from(event.to_string()),
-            client_context: client_context.map(Value::to_string),
-            handed_out: AtomicBool::new(false),
-            answered: Mutex::new(Some(tx)),
-        });
-        let server = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| route(state.clone(), req));
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-        Ok(Self {
-            addr,
-            answer,
-            ready,
-            server,
-        })
-    }
-}
-
-impl Drop for OneInvocation {
-    fn drop(&mut self) {
-        self.server.abort();
-    }
-}
-
-async fn route(
-    state: Arc<State>,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
-    let at = Instant::now();
-    let path = req.uri().path().to_owned();
-    if path.ends_with("/invocation/next") {
-        if state.handed_out.swap(true, Ordering::SeqCst) {
-            // The function is warm and waiting: leave it waiting.
-            std::future::pending::<()>().await;
-        }
-        if let Some(tx) = state.ready.lock().ok().and_then(|mut tx| tx.take()) {
-            let _ = tx.send(at);
-        }
-        let mut response = Response::builder()
-            .header("lambda-runtime-aws-request-id", "bench-request-1")
-            .header("lambda-runtime-deadline-ms", deadline_ms().to_string())
-            .header(
-                "lambda-runtime-invoked-function-arn",
-                "arn:aws:lambda:eu-west-1:123456789012:function:bench",
-            )
-            .header(
-                "lambda-runtime-trace-id",
-                "Root=1-00000000-000000000000000000000000;Sampled=0",
-            );
-        if let Some(ctx) = &state.client_context {
-            response = response.header("lambda-runtime-client-context", ctx.as_str());
-        }
-        return Ok(response
-            .body(Full::new(state.event.clone()))
-            .unwrap_or_default());
-    }
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let answer = Answer {
-        at,
-        ok: path.ends_with("/response"),
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    };
-    if let Some(tx) = state.answered.lock().ok().and_then(|mut tx| tx.take()) {
-        let _ = tx.send(answer);
-    }
-    Ok(Response::builder()
-        .status(202)
-        .body(Full::new(Bytes::from_static(b"{}")))
-        .unwrap_or_default())
-}
-
-fn deadline_ms() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() + 30_000)
-        .unwrap_or(0)
+/// The number after `--name` on the command line, or `default`.
+pub fn arg(name: &str, default: u64) -> Result<u64, Error> {
+    Ok(std::env::args()
+        .skip_while(|a| a != name)
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(default))
 }
 
 /// Peak resident set size of a live process, in KiB (`VmHWM`).

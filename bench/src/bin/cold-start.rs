@@ -12,8 +12,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use booking_auth::testing::runtime_api::{FakeRuntimeApi, QueuedInvocation, WhenEmpty};
 use booking_bench::{
-    Error, OneInvocation, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
+    Error, arg, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
 };
 use local_stack::{Functions, Stack, StackOptions, gateway_context};
 use serde_json::{Value, json};
@@ -54,9 +55,16 @@ impl Harness {
         } else {
             (workspace_root().join("target/release").join(name), vec![])
         };
-        let mut api = self
-            .stack
-            .block_on(OneInvocation::start(&event, context.as_ref()))?;
+        let invocation = QueuedInvocation {
+            request_id: "bench-request-1".into(),
+            payload: event,
+            client_context: context.as_ref().map(Value::to_string),
+        };
+        // Hold the second `next`: the process stays up, idle, to be measured and then killed.
+        let api = self.stack.block_on(FakeRuntimeApi::start_with(
+            vec![invocation],
+            WhenEmpty::Hold,
+        ));
         let log = File::options()
             .create(true)
             .append(true)
@@ -67,7 +75,7 @@ impl Harness {
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+            .env("AWS_LAMBDA_RUNTIME_API", api.host_port())
             .env("AWS_LAMBDA_FUNCTION_NAME", name)
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -76,21 +84,20 @@ impl Harness {
             .map_err(|e| format!("{}: {e}", program.display()))?;
         let answer = self
             .stack
-            .block_on(async { tokio::time::timeout(ANSWER_TIMEOUT, &mut api.answer).await });
+            .block_on(async { tokio::time::timeout(ANSWER_TIMEOUT, api.first_post()).await });
         let pid = child.id();
         let (rss, cpu) = (peak_rss_kib(pid), cpu_ns(pid));
         let _ = child.kill();
         let _ = child.wait();
-        let answer = answer
-            .map_err(|_| format!("{name} did not answer within {ANSWER_TIMEOUT:?}"))?
-            .map_err(|_| format!("{name} exited without answering"))?;
-        if !answer.ok {
-            return Err(format!("{name} posted an error: {}", answer.body).into());
+        let answer =
+            answer.map_err(|_| format!("{name} did not answer within {ANSWER_TIMEOUT:?}"))?;
+        if !answer.path.ends_with("/response") {
+            return Err(format!("{name} posted {}: {}", answer.path, answer.body).into());
         }
-        let ready = api
-            .ready
-            .try_recv()
-            .map_err(|_| format!("{name} answered without asking for an event"))?;
+        let ready = *api
+            .nexts()
+            .first()
+            .ok_or_else(|| format!("{name} answered without asking for an event"))?;
         let s = self.samples.entry(name).or_default();
         s.ms.push(answer.at.duration_since(started).as_secs_f64() * 1e3);
         s.ready_ms
@@ -110,12 +117,7 @@ fn expect(name: &str, out: &Value, ok: bool) -> Result<(), Error> {
 }
 
 fn main() -> Result<(), Error> {
-    let starts: usize = std::env::args()
-        .skip_while(|a| a != "--starts")
-        .nth(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(21);
+    let starts = arg("--starts", 21)? as usize;
     for name in [
         HELLO,
         "initiate-login",

@@ -12,7 +12,7 @@ use booking_auth::jwt::{JwtVerifier, TokenUse};
 use booking_auth::testing::{
     CLIENT_ID, POOL_ID, StaticJwks, TestKey, access_claims, cognito_config, jwt_config,
 };
-use booking_bench::{Error, results_dir, workspace_root};
+use booking_bench::{Error, arg, results_dir, workspace_root};
 use serde_json::json;
 
 /// Distinct tokens cycled through, more than the verified-token cache holds, so every call of the
@@ -20,12 +20,7 @@ use serde_json::json;
 const DISTINCT_TOKENS: usize = 1000;
 
 fn main() -> Result<(), Error> {
-    let seconds: u64 = std::env::args()
-        .skip_while(|a| a != "--seconds")
-        .nth(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(5);
+    let seconds: u64 = arg("--seconds", 5)?;
     let budget = Duration::from_secs(seconds);
     let key = TestKey::generate("bench-key");
     let tokens: Vec<String> = (0..DISTINCT_TOKENS)

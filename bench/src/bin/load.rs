@@ -10,18 +10,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use booking_bench::{Error, median, quantile, results_dir};
+use booking_bench::{Error, arg, median, quantile, results_dir};
 use local_stack::{DEMO_EMAIL, Functions, Stack, StackOptions, gateway_context};
 use serde_json::json;
-
-fn arg(name: &str, default: u64) -> Result<u64, Error> {
-    Ok(std::env::args()
-        .skip_while(|a| a != name)
-        .nth(1)
-        .map(|s| s.parse())
-        .transpose()?
-        .unwrap_or(default))
-}
 
 fn main() -> Result<(), Error> {
     let calls = arg("--calls", 2000)? as usize;

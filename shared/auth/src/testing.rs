@@ -171,12 +171,16 @@ pub fn verifier(jwks: Arc<StaticJwks>) -> JwtVerifier {
 
 pub mod runtime_api {
     //! A minimal Lambda Runtime API on a loopback port: hands out queued invocations on
-    //! `GET …/invocation/next` and records what the function posts back. When the queue is empty it
-    //! answers `next` with a 500, which ends the function's loop, so a test never hangs.
+    //! `GET …/invocation/next` and records what the function posts back, and when. When the queue is
+    //! empty it answers `next` with a 500, which ends the function's loop, so a test never hangs; or,
+    //! for the cold-start benchmark, never answers ([`WhenEmpty`]).
 
     use std::collections::VecDeque;
     use std::convert::Infallible;
     use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    use tokio::sync::Notify;
 
     use bytes::Bytes;
     use http_body_util::{BodyExt, Full};
@@ -195,34 +199,62 @@ pub mod runtime_api {
         pub client_context: Option<String>,
     }
 
-    /// One POST the function made: the path (`…/{id}/response`, `…/{id}/error`, `…/init/error`)
-    /// and its JSON body.
+    /// One POST the function made: the path (`…/{id}/response`, `…/{id}/error`, `…/init/error`),
+    /// its JSON body and when it arrived.
     #[derive(Debug, Clone)]
     pub struct Posted {
         pub path: String,
         pub body: Value,
+        pub at: Instant,
+    }
+
+    /// What happens to a `next` once the queue is empty.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum WhenEmpty {
+        /// Answer 500, which ends the function's loop: a test never hangs.
+        Stop,
+        /// Never answer: the function stays alive and idle, as in a warm execution environment,
+        /// so a harness can measure it before killing it.
+        Hold,
+    }
+
+    struct Shared {
+        queue: Mutex<VecDeque<QueuedInvocation>>,
+        when_empty: WhenEmpty,
+        nexts: Mutex<Vec<Instant>>,
+        posted: Mutex<Vec<Posted>>,
+        on_post: Notify,
     }
 
     pub struct FakeRuntimeApi {
         pub address: std::net::SocketAddr,
-        posted: Arc<Mutex<Vec<Posted>>>,
+        shared: Arc<Shared>,
         task: tokio::task::JoinHandle<()>,
     }
 
     impl FakeRuntimeApi {
         pub async fn start(invocations: Vec<QueuedInvocation>) -> Self {
+            Self::start_with(invocations, WhenEmpty::Stop).await
+        }
+
+        pub async fn start_with(invocations: Vec<QueuedInvocation>, when_empty: WhenEmpty) -> Self {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
                 .await
                 .expect("bind loopback");
             let address = listener.local_addr().expect("local address");
-            let queue = Arc::new(Mutex::new(VecDeque::from(invocations)));
-            let posted = Arc::new(Mutex::new(Vec::new()));
-            let (q, p) = (queue.clone(), posted.clone());
+            let shared = Arc::new(Shared {
+                queue: Mutex::new(VecDeque::from(invocations)),
+                when_empty,
+                nexts: Mutex::new(Vec::new()),
+                posted: Mutex::new(Vec::new()),
+                on_post: Notify::new(),
+            });
+            let s = shared.clone();
             let task = tokio::spawn(async move {
                 while let Ok((stream, _)) = listener.accept().await {
-                    let (q, p) = (q.clone(), p.clone());
+                    let s = s.clone();
                     tokio::spawn(async move {
-                        let service = service_fn(move |req| answer(req, q.clone(), p.clone()));
+                        let service = service_fn(move |req| answer(req, s.clone()));
                         let _ = http1::Builder::new()
                             .serve_connection(TokioIo::new(stream), service)
                             .await;
@@ -231,7 +263,7 @@ pub mod runtime_api {
             });
             Self {
                 address,
-                posted,
+                shared,
                 task,
             }
         }
@@ -249,7 +281,23 @@ pub mod runtime_api {
         }
 
         pub fn posted(&self) -> Vec<Posted> {
-            self.posted.lock().expect("posted lock").clone()
+            self.shared.posted.lock().expect("posted lock").clone()
+        }
+
+        /// When each `next` arrived; the first one ends the function's init phase.
+        pub fn nexts(&self) -> Vec<Instant> {
+            self.shared.nexts.lock().expect("nexts lock").clone()
+        }
+
+        /// Wait until the function has posted at least once; its first post.
+        pub async fn first_post(&self) -> Posted {
+            loop {
+                let notified = self.shared.on_post.notified();
+                if let Some(first) = self.posted().into_iter().next() {
+                    return first;
+                }
+                notified.await;
+            }
         }
     }
 
@@ -261,13 +309,17 @@ pub mod runtime_api {
 
     async fn answer(
         req: Request<Incoming>,
-        queue: Arc<Mutex<VecDeque<QueuedInvocation>>>,
-        posted: Arc<Mutex<Vec<Posted>>>,
+        shared: Arc<Shared>,
     ) -> Result<Response<Full<Bytes>>, Infallible> {
+        let at = Instant::now();
         let path = req.uri().path().to_owned();
         if req.method() == hyper::Method::GET && path.ends_with("/invocation/next") {
-            let next = queue.lock().expect("queue lock").pop_front();
+            shared.nexts.lock().expect("nexts lock").push(at);
+            let next = shared.queue.lock().expect("queue lock").pop_front();
             let Some(inv) = next else {
+                if shared.when_empty == WhenEmpty::Hold {
+                    std::future::pending::<()>().await;
+                }
                 return Ok(Response::builder()
                     .status(500)
                     .body(Full::new(Bytes::from_static(b"no more invocations")))
@@ -295,10 +347,12 @@ pub mod runtime_api {
             .map(|b| b.to_bytes())
             .unwrap_or_default();
         let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        posted
+        shared
+            .posted
             .lock()
             .expect("posted lock")
-            .push(Posted { path, body });
+            .push(Posted { path, body, at });
+        shared.on_post.notify_waiters();
         Ok(Response::builder()
             .status(202)
             .body(Full::new(Bytes::from_static(b"{}")))
