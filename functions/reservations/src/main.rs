@@ -16,7 +16,8 @@ async fn main() -> Result<(), booking_auth::runtime::Error> {
     lambda::start(|env, aws| {
         let cognito = CognitoConfig::from_env(env)?;
         let jwt = JwtConfig::from_env(env)?;
-        let jwks = HttpJwksSource::for_issuer(&cognito.issuer, jwt.jwks_fetch_timeout)?;
+        let jwks =
+            HttpJwksSource::for_issuer(&cognito.issuer, jwt.jwks_fetch_timeout, aws.trust_store())?;
         let dynamodb = aws.dynamodb();
         let revocations = match revocation_check(env)? {
             true => Some(RevocationStore::new(

@@ -228,6 +228,34 @@ pub fn revocation_check(env: &Env) -> Result<bool, ConfigError> {
     env.flag("REVOCATION_CHECK", false)
 }
 
+/// Which certificate authorities outbound HTTPS trusts (`TLS_TRUST_STORE`): `amazon` (the
+/// default), the Amazon Trust Services roots every AWS service endpoint chains to; or `system`,
+/// the operating system's store as the AWS SDK uses by default (for an egress proxy that
+/// re-signs TLS, `HTTPS_PROXY`, or endpoints outside AWS). `crate::tls` applies it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustStore {
+    #[default]
+    Amazon,
+    System,
+}
+
+impl TrustStore {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        match env
+            .optional("TLS_TRUST_STORE")
+            .map(|v| v.to_ascii_lowercase())
+        {
+            None => Ok(Self::default()),
+            Some(v) if v == "amazon" => Ok(Self::Amazon),
+            Some(v) if v == "system" => Ok(Self::System),
+            Some(v) => Err(ConfigError::Invalid {
+                name: "TLS_TRUST_STORE",
+                reason: format!("expected amazon or system, got {v:?}"),
+            }),
+        }
+    }
+}
+
 /// JWT verification settings (DESIGN §5).
 #[derive(Debug, Clone)]
 pub struct JwtConfig {
@@ -358,6 +386,22 @@ mod tests {
         ]);
         let err = CognitoConfig::from_env(&env).unwrap_err().to_string();
         assert!(err.contains("USER_POOL_ID"), "{err}");
+    }
+
+    #[test]
+    fn trust_store_defaults_to_amazon_and_refuses_unknown_values() {
+        let read = |v: &str| TrustStore::from_env(&Env::from_pairs([("TLS_TRUST_STORE", v)]));
+        assert_eq!(
+            TrustStore::from_env(&Env::from_pairs([])).unwrap(),
+            TrustStore::Amazon
+        );
+        assert_eq!(read("amazon").unwrap(), TrustStore::Amazon);
+        assert_eq!(read(" System ").unwrap(), TrustStore::System);
+        let err = read("mozilla").unwrap_err().to_string();
+        assert!(
+            err.contains("TLS_TRUST_STORE") && err.contains("mozilla"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -438,7 +438,7 @@ pub fn claims_from_trusted_response(token: &str) -> Result<Claims, AuthError> {
 
 pub mod http_source {
     //! The production [`JwksSource`]: an HTTPS GET with a timeout and a size cap, on the same
-    //! rustls + aws-lc-rs stack the AWS SDK already links.
+    //! rustls + aws-lc-rs stack and trust store as the AWS SDK clients (`crate::tls`).
 
     use super::*;
     use http_body_util::{BodyExt, Empty, Limited};
@@ -458,26 +458,18 @@ pub mod http_source {
         pub fn for_issuer(
             issuer: &str,
             timeout: Duration,
+            trust: crate::tls::TrustStore,
         ) -> Result<Self, crate::error::ConfigError> {
-            let invalid = |reason: String| crate::error::ConfigError::Invalid {
-                name: "COGNITO_ISSUER",
-                reason,
-            };
-            let url: http::Uri = format!("{issuer}/.well-known/jwks.json")
-                .parse()
-                .map_err(|e: http::uri::InvalidUri| invalid(e.to_string()))?;
-            let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-            let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                .with_provider_and_native_roots(provider)
-                .map_err(|e| invalid(format!("TLS setup failed: {e}")))?
-                // http only for a loopback stand-in; the issuer decides which.
-                .https_or_http()
-                .enable_http1()
-                .build();
+            let url: http::Uri = format!("{issuer}/.well-known/jwks.json").parse().map_err(
+                |e: http::uri::InvalidUri| crate::error::ConfigError::Invalid {
+                    name: "COGNITO_ISSUER",
+                    reason: e.to_string(),
+                },
+            )?;
             Ok(Self {
                 url,
                 timeout,
-                client: Client::builder(TokioExecutor::new()).build(connector),
+                client: Client::builder(TokioExecutor::new()).build(trust.https_connector()?),
             })
         }
     }

@@ -11,31 +11,37 @@ use crate::envelope::{EnvelopeConfig, Tool, dispatch};
 use crate::error::ConfigError;
 use crate::runtime::{Error, RuntimeClient, endpoint_from_env};
 use crate::telemetry;
+use crate::tls::TrustStore;
 
 /// The AWS configuration of this process: region, credentials and endpoints from the standard
 /// variables (`AWS_ENDPOINT_URL_DYNAMODB` and friends point it at a local stack).
 pub struct Aws {
     sdk: SdkConfig,
+    trust: TrustStore,
 }
 
 impl Aws {
-    pub async fn load() -> Self {
+    pub async fn load(env: &Env) -> Result<Self, ConfigError> {
         // Bounded so a slow dependency becomes a retryable answer well inside the Lambda timeout.
         let timeouts = TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(2))
             .operation_attempt_timeout(Duration::from_secs(3))
             .operation_timeout(Duration::from_secs(8))
             .build();
-        Self {
-            sdk: aws_config::defaults(BehaviorVersion::latest())
-                .timeout_config(timeouts)
-                .load()
-                .await,
+        let trust = TrustStore::from_env(env)?;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
+        if let Some(client) = trust.sdk_http_client()? {
+            loader = loader.http_client(client);
         }
+        Ok(Self {
+            sdk: loader.load().await,
+            trust,
+        })
     }
 
-    pub fn from_sdk_config(sdk: SdkConfig) -> Self {
-        Self { sdk }
+    /// The trust store the SDK clients use, for the HTTPS calls made outside the SDK.
+    pub fn trust_store(&self) -> TrustStore {
+        self.trust
     }
 
     pub fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
@@ -55,9 +61,11 @@ pub async fn start<T: Tool>(
     telemetry::init();
     let runtime = RuntimeClient::new(endpoint_from_env()?);
     let env = Env::from_process();
-    let aws = Aws::load().await;
-    let built = CorsConfig::from_env(&env)
-        .and_then(|cors| Ok((init(&env, &aws)?, EnvelopeConfig { cors })));
+    let built = match Aws::load(&env).await {
+        Ok(aws) => CorsConfig::from_env(&env)
+            .and_then(|cors| Ok((init(&env, &aws)?, EnvelopeConfig { cors }))),
+        Err(err) => Err(err),
+    };
     let (tool, envelope) = match built {
         Ok(ready) => ready,
         Err(err) => {

@@ -23,6 +23,7 @@ pub mod reservations;
 pub mod revocation;
 pub mod runtime;
 pub mod telemetry;
+pub mod tls;
 pub mod tools;
 pub mod upstream;
 
