@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::config::{CorsConfig, Env};
 use crate::envelope::{EnvelopeConfig, Tool, dispatch};
@@ -32,6 +33,18 @@ impl Aws {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(timeouts);
         if let Some(client) = trust.sdk_http_client()? {
             loader = loader.http_client(client);
+        }
+        // Lambda gives every function its region and static credentials in the environment,
+        // where the default chains would find them first anyway, after building the profile,
+        // SSO, web-identity (STS), container and IMDS providers (BENCHMARKS.md). Without them
+        // (a laptop with a profile) the default chains stay.
+        if let Some(region) = env.optional("AWS_REGION") {
+            loader = loader.region(Region::new(region));
+        }
+        if env.optional("AWS_ACCESS_KEY_ID").is_some()
+            && env.optional("AWS_SECRET_ACCESS_KEY").is_some()
+        {
+            loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
         }
         Ok(Self {
             sdk: loader.load().await,
