@@ -14,6 +14,16 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
+/// The directory of this harness binary, where the function binaries of the same build are:
+/// `target/release`, or the target directory of a profile being compared (scripts/bench-profile).
+pub fn bin_dir() -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe()?;
+    Ok(exe
+        .parent()
+        .ok_or("the harness binary has no directory")?
+        .to_path_buf())
+}
+
 /// The number after `--name` on the command line, or `default`.
 pub fn arg(name: &str, default: u64) -> Result<u64, Error> {
     Ok(std::env::args()
@@ -61,8 +71,10 @@ pub fn median(values: &[f64]) -> f64 {
 }
 
 /// Where the harnesses write their JSON results.
-pub fn results_dir() -> std::io::Result<PathBuf> {
-    let dir = workspace_root().join("target/bench");
+pub fn results_dir() -> Result<PathBuf, Error> {
+    // Beside the build's own directory: target/bench for target/release, so a profile being
+    // compared (target/profile-NAME/release) keeps its results apart.
+    let dir = bin_dir()?.join("../bench");
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

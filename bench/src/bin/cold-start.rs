@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use booking_auth::testing::runtime_api::{FakeRuntimeApi, QueuedInvocation, WhenEmpty};
 use booking_bench::{
-    Error, arg, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
+    Error, arg, bin_dir, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
 };
 use local_stack::{Functions, Stack, StackOptions, gateway_context};
 use serde_json::{Value, json};
@@ -34,6 +34,7 @@ struct Samples {
 
 struct Harness {
     stack: Stack,
+    bins: PathBuf,
     env: Vec<(String, String)>,
     logs: PathBuf,
     samples: BTreeMap<&'static str, Samples>,
@@ -53,7 +54,7 @@ impl Harness {
                 vec![workspace_root().join("bench/node/reservations.mjs")],
             )
         } else {
-            (workspace_root().join("target/release").join(name), vec![])
+            (self.bins.join(name), vec![])
         };
         let invocation = QueuedInvocation {
             request_id: "bench-request-1".into(),
@@ -118,6 +119,7 @@ fn expect(name: &str, out: &Value, ok: bool) -> Result<(), Error> {
 
 fn main() -> Result<(), Error> {
     let starts = arg("--starts", 21)? as usize;
+    let bins = bin_dir()?;
     for name in [
         HELLO,
         "initiate-login",
@@ -126,7 +128,7 @@ fn main() -> Result<(), Error> {
         "reservations",
         "sign-out",
     ] {
-        let path = workspace_root().join("target/release").join(name);
+        let path = bins.join(name);
         if !path.is_file() {
             return Err(format!(
                 "{} is missing: build with `cargo build --release` (scripts/bench does)",
@@ -159,6 +161,7 @@ fn main() -> Result<(), Error> {
     std::fs::create_dir_all(&logs)?;
     let mut h = Harness {
         stack,
+        bins,
         env,
         logs,
         samples: BTreeMap::new(),
