@@ -70,6 +70,15 @@ pub fn median(values: &[f64]) -> f64 {
     quantile(values, 0.5)
 }
 
+/// Write a harness's results as `<results_dir>/<name>.json`.
+pub fn write_results(name: &str, results: &serde_json::Value) -> Result<(), Error> {
+    std::fs::write(
+        results_dir()?.join(format!("{name}.json")),
+        serde_json::to_string_pretty(results)?,
+    )?;
+    Ok(())
+}
+
 /// Where the harnesses write their JSON results.
 pub fn results_dir() -> Result<PathBuf, Error> {
     // Beside the build's own directory: target/bench for target/release, so a profile being

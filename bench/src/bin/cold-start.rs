@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use booking_auth::testing::runtime_api::{FakeRuntimeApi, QueuedInvocation, WhenEmpty};
 use booking_bench::{
     Error, arg, bin_dir, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
+    write_results,
 };
 use local_stack::{Functions, Stack, StackOptions, gateway_context};
 use serde_json::{Value, json};
@@ -267,9 +268,6 @@ fn main() -> Result<(), Error> {
             "node_vs_reservations_answered": node_answer / ours_answer,
         },
     });
-    std::fs::write(
-        results_dir()?.join("cold-start.json"),
-        serde_json::to_string_pretty(&result)?,
-    )?;
+    write_results("cold-start", &result)?;
     Ok(())
 }

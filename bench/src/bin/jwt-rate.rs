@@ -12,7 +12,7 @@ use booking_auth::jwt::{JwtVerifier, TokenUse};
 use booking_auth::testing::{
     CLIENT_ID, POOL_ID, StaticJwks, TestKey, access_claims, cognito_config, jwt_config,
 };
-use booking_bench::{Error, arg, results_dir, workspace_root};
+use booking_bench::{Error, arg, results_dir, workspace_root, write_results};
 use serde_json::json;
 
 /// Distinct tokens cycled through, more than the verified-token cache holds, so every call of the
@@ -125,10 +125,7 @@ fn main() -> Result<(), Error> {
             "ours_repeated_vs_aws_jwt_verify": ours_repeat / aws_jwt_verify,
         },
     });
-    std::fs::write(
-        results_dir()?.join("jwt-rate.json"),
-        serde_json::to_string_pretty(&result)?,
-    )?;
+    write_results("jwt-rate", &result)?;
 
     println!("JWT verification, RS256 2048-bit, one core, verifications per second");
     println!("  openssl speed rsa2048 (raw verify) {openssl_verify:>12.0}");

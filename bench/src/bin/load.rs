@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use booking_bench::{Error, arg, median, quantile, results_dir};
+use booking_bench::{Error, arg, median, quantile, write_results};
 use local_stack::{DEMO_EMAIL, Functions, Stack, StackOptions, gateway_context};
 use serde_json::json;
 
@@ -86,10 +86,7 @@ fn main() -> Result<(), Error> {
         "p99_ms": quantile(&latencies, 0.99),
         "max_ms": quantile(&latencies, 1.0),
     });
-    std::fs::write(
-        results_dir()?.join("load.json"),
-        serde_json::to_string_pretty(&result)?,
-    )?;
+    write_results("load", &result)?;
     println!(
         "Load: {calls} get_my_reservations calls at concurrency {concurrency} (release build, cargo lambda watch, moto, stand-in)"
     );

@@ -74,11 +74,12 @@ pub async fn start<T: Tool>(
     telemetry::init();
     let runtime = RuntimeClient::new(endpoint_from_env()?);
     let env = Env::from_process();
-    let built = match Aws::load(&env).await {
-        Ok(aws) => CorsConfig::from_env(&env)
-            .and_then(|cors| Ok((init(&env, &aws)?, EnvelopeConfig { cors }))),
-        Err(err) => Err(err),
-    };
+    let built = async {
+        let aws = Aws::load(&env).await?;
+        let cors = CorsConfig::from_env(&env)?;
+        Ok::<_, ConfigError>((init(&env, &aws)?, EnvelopeConfig { cors }))
+    }
+    .await;
     let (tool, envelope) = match built {
         Ok(ready) => ready,
         Err(err) => {
