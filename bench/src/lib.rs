@@ -1,6 +1,6 @@
 //! Shared parts of the benchmark harnesses (`BENCHMARKS.md`): per-process measurements read from
 //! `/proc`, and summary statistics. The Lambda Runtime API the cold-start harness starts functions
-//! against is the test one, `booking_auth::testing::runtime_api`.
+//! against is the test one, `booking_auth_testing::runtime_api`.
 //!
 //! These are measuring tools run on demand by `scripts/bench`, never tests: nothing here asserts a
 //! time.

@@ -1,21 +1,20 @@
 //! `initiate_login`: email a sign-in code and hand back an opaque session token.
 
-mod handler;
-
-use booking_auth::clock::system_clock;
-use booking_auth::cognito::Cognito;
-use booking_auth::config::{CognitoConfig, OtpPolicy, Tables};
-use booking_auth::lambda;
-use booking_auth::login::LoginStore;
+use booking_auth::aws::cognito::Cognito;
+use booking_auth::aws::login::LoginStore;
+use booking_auth::config::{CognitoConfig, OtpPolicy, Table};
+use booking_auth::domain::clock::system_clock;
+use booking_auth::invoke::lambda;
+use initiate_login::InitiateLogin;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), booking_auth::runtime::Error> {
+async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
     lambda::start(|env, aws| {
-        Ok(handler::InitiateLogin {
+        Ok(InitiateLogin {
             cognito: Cognito::new(aws.cognito(), &CognitoConfig::from_env(env)?),
             logins: LoginStore::new(
                 aws.dynamodb(),
-                Tables::auth_state(env)?,
+                Table::AuthState.name(env)?,
                 OtpPolicy::from_env(env)?,
             ),
             clock: system_clock,

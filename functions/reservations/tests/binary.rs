@@ -5,8 +5,8 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use booking_auth::testing::runtime_api::{FakeRuntimeApi, Posted, QueuedInvocation};
-use booking_auth::testing::{CLIENT_ID, POOL_ID, REGION, TestKey, access_claims, sign_hs256};
+use booking_auth_testing::runtime_api::{FakeRuntimeApi, Posted, QueuedInvocation};
+use booking_auth_testing::{CLIENT_ID, POOL_ID, REGION, TestKey, access_claims, sign_hs256};
 use serde_json::json;
 
 /// Run the binary until the fake API runs out of invocations; return what it posted and its exit.

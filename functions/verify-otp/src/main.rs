@@ -1,26 +1,25 @@
 //! `verify_otp`: check the emailed code and deliver the guest's tokens (`auth_tokens` event).
 
-mod handler;
-
-use booking_auth::clock::system_clock;
-use booking_auth::cognito::Cognito;
-use booking_auth::config::{CognitoConfig, OtpPolicy, Tables};
-use booking_auth::guests::GuestStore;
-use booking_auth::lambda;
-use booking_auth::login::LoginStore;
+use booking_auth::aws::cognito::Cognito;
+use booking_auth::aws::guests::GuestStore;
+use booking_auth::aws::login::LoginStore;
+use booking_auth::config::{CognitoConfig, OtpPolicy, Table};
+use booking_auth::domain::clock::system_clock;
+use booking_auth::invoke::lambda;
+use verify_otp::VerifyOtp;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), booking_auth::runtime::Error> {
+async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
     lambda::start(|env, aws| {
         let dynamodb = aws.dynamodb();
-        Ok(handler::VerifyOtp {
+        Ok(VerifyOtp {
             cognito: Cognito::new(aws.cognito(), &CognitoConfig::from_env(env)?),
             logins: LoginStore::new(
                 dynamodb.clone(),
-                Tables::auth_state(env)?,
+                Table::AuthState.name(env)?,
                 OtpPolicy::from_env(env)?,
             ),
-            guests: GuestStore::new(dynamodb, Tables::guests(env)?),
+            guests: GuestStore::new(dynamodb, Table::Guests.name(env)?),
             clock: system_clock,
         })
     })

@@ -23,7 +23,7 @@ export type ErrorCode =
   | "INTERNAL_ERROR";
 
 /**
- * The failure shape of every tool (DESIGN §3).
+ * The failure shape of every tool.
  */
 
 export interface Failure {

@@ -7,7 +7,7 @@ use aws_lc_rs::signature::{ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use booking_auth::jwt::{JwtVerifier, TokenUse};
-use booking_auth::testing::{
+use booking_auth_testing::{
     StaticJwks, TestKey, access_claims, cognito_config, id_claims, jwt_config,
 };
 use criterion::{Criterion, criterion_group, criterion_main};

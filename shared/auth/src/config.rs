@@ -1,4 +1,4 @@
-//! Configuration, read once at cold start from the environment variables of DESIGN §6.
+//! Configuration, read once at cold start from environment variables (README: Configuration).
 //!
 //! Each function reads only the groups it needs; a missing or malformed variable fails start-up
 //! with a message naming it.
@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::error::ConfigError;
+use crate::domain::error::ConfigError;
 
 /// A source of variables: the process environment in production, a map in tests
 /// (edition 2024 makes `set_var` unsafe, and tests must not race on the real environment).
@@ -90,7 +90,6 @@ impl Env {
 /// The user pool and app client the functions act on.
 #[derive(Debug, Clone)]
 pub struct CognitoConfig {
-    pub region: String,
     pub user_pool_id: String,
     pub client_id: String,
     /// Only for app clients created with a secret; never logged.
@@ -122,7 +121,6 @@ impl CognitoConfig {
         Ok(Self {
             client_id: env.required("USER_POOL_CLIENT_ID")?,
             client_secret: env.optional("USER_POOL_CLIENT_SECRET"),
-            region,
             user_pool_id,
             issuer,
         })
@@ -177,24 +175,27 @@ impl OtpPolicy {
     }
 }
 
-/// DynamoDB table names.
-#[derive(Debug, Clone)]
-pub struct Tables {
-    /// Login records and per-email send history, both with a TTL attribute `expires_at`.
-    pub auth_state: String,
-    pub guests: String,
-    pub reservations: String,
+/// The DynamoDB tables, each named by its own environment variable (`infra/tables.json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Table {
+    /// Login records, per-address send history and revoked sign-ins, with the TTL `expires_at`.
+    AuthState,
+    Guests,
+    Reservations,
 }
 
-impl Tables {
-    pub fn auth_state(env: &Env) -> Result<String, ConfigError> {
-        env.required("AUTH_STATE_TABLE")
+impl Table {
+    pub fn variable(self) -> &'static str {
+        match self {
+            Self::AuthState => "AUTH_STATE_TABLE",
+            Self::Guests => "GUESTS_TABLE",
+            Self::Reservations => "RESERVATIONS_TABLE",
+        }
     }
-    pub fn guests(env: &Env) -> Result<String, ConfigError> {
-        env.required("GUESTS_TABLE")
-    }
-    pub fn reservations(env: &Env) -> Result<String, ConfigError> {
-        env.required("RESERVATIONS_TABLE")
+
+    /// The table's name in this deployment.
+    pub fn name(self, env: &Env) -> Result<String, ConfigError> {
+        env.required(self.variable())
     }
 }
 
@@ -256,14 +257,14 @@ impl TrustStore {
     }
 }
 
-/// JWT verification settings (DESIGN §5).
+/// JWT verification settings.
 #[derive(Debug, Clone)]
 pub struct JwtConfig {
     pub leeway: Duration,
     pub jwks_fetch_timeout: Duration,
     /// Minimum time between two JWKS refetches caused by an unknown `kid`.
     pub jwks_refetch_cooldown: Duration,
-    /// How many verified tokens a warm process remembers (0: none); see `jwt::JwtVerifier`.
+    /// How many verified tokens a warm process remembers (0: none); see `jwt::cache`.
     pub verified_cache_size: usize,
 }
 
@@ -364,7 +365,7 @@ mod tests {
             err.to_string(),
             "missing required environment variable USER_POOL_CLIENT_ID"
         );
-        let err = Tables::guests(&env).unwrap_err();
+        let err = Table::Guests.name(&env).unwrap_err();
         assert!(err.to_string().contains("GUESTS_TABLE"));
     }
 
@@ -372,7 +373,7 @@ mod tests {
     fn blank_counts_as_missing() {
         let env = Env::from_pairs([("AUTH_STATE_TABLE", "  ")]);
         assert!(matches!(
-            Tables::auth_state(&env),
+            Table::AuthState.name(&env),
             Err(ConfigError::Missing("AUTH_STATE_TABLE"))
         ));
     }

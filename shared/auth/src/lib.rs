@@ -1,33 +1,25 @@
-//! Passwordless email sign-in for AI booking assistants on AWS: the shared core of the five
-//! Lambda functions (`initiate-login`, `verify-otp`, `refresh`, `reservations`, `sign-out`).
+//! Passwordless email sign-in for AI booking assistants on AWS: the shared core of the Lambda
+//! functions under `functions/`. The folders are the layers; each may import only those above it
+//! in this list (`tests/layers.rs` checks):
 //!
-//! Pure rules live in plain modules (`email`, `otp`, `ids`, `error`, `config`); I/O sits in thin
-//! adapters over the AWS SDK (`cognito`, `login`, `guests`, `reservations`) and the JWKS fetch
-//! (`jwt`); `envelope` and `runtime` put every caller kind in front of one handler core.
+//! | module | what it holds | may import |
+//! |---|---|---|
+//! | [`config`], [`tls`] | settings read once at start-up: environment variables, outbound HTTPS trust | `domain` |
+//! | [`domain`] | rules without I/O: email, codes and send limits, ids, time, the error type | `config` |
+//! | [`contract`] | the wire contracts of every tool, the failure shape, the generated definitions | `domain` |
+//! | [`jwt`] | verifying the tokens callers present | `domain`, `config`, `tls` |
+//! | [`aws`] | thin adapters over the AWS SDK (Cognito, DynamoDB) | `domain`, `contract`, `config`, `tls`, `jwt` |
+//! | [`invoke`] | the callers' protocols in front of one tool, the invocation loop, start-up | all of the above |
+//!
+//! A function crate implements [`invoke::Tool`] for one [`contract::ToolContract`] and calls
+//! [`invoke::lambda::start`] from its `main`.
 
-pub mod clock;
-pub mod cognito;
+pub mod aws;
 pub mod config;
-pub mod contracts;
-pub mod email;
-pub mod envelope;
-pub mod error;
-pub mod guests;
-pub mod ids;
+pub mod contract;
+pub mod domain;
+pub mod invoke;
 pub mod jwt;
-pub mod lambda;
-pub mod login;
-pub mod my_reservations;
-pub mod otp;
-pub mod reservations;
-pub mod revocation;
-pub mod runtime;
-pub mod telemetry;
 pub mod tls;
-pub mod tools;
-pub mod upstream;
 
-#[cfg(any(test, feature = "test-support"))]
-pub mod testing;
-
-pub use error::{AuthError, ConfigError, ErrorCode};
+pub use domain::error::{AuthError, ConfigError};

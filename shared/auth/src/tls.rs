@@ -17,7 +17,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::pki_types::{CertificateDer, pem::PemObject};
 
 pub use crate::config::TrustStore;
-use crate::error::ConfigError;
+use crate::domain::error::ConfigError;
 
 /// Amazon Root CA 1 to 4 and Starfield Services Root CA G2, PEM.
 const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
@@ -135,7 +135,7 @@ mod tests {
     #[tokio::test]
     async fn jwks_client_refuses_a_certificate_outside_the_amazon_roots() {
         let (port, mut handshakes) = self_signed_server().await;
-        let source = crate::jwt::http_source::HttpJwksSource::for_issuer(
+        let source = crate::jwt::HttpJwksSource::for_issuer(
             &format!("https://127.0.0.1:{port}/eu-west-1_pool"),
             std::time::Duration::from_secs(5),
             TrustStore::Amazon,

@@ -9,12 +9,12 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use booking_auth::AuthError;
+use booking_auth::aws::guests::GuestStore;
+use booking_auth::aws::login::{LoginRecord, LoginStatus, LoginStore};
 use booking_auth::config::OtpPolicy;
-use booking_auth::email::Email;
-use booking_auth::guests::GuestStore;
-use booking_auth::ids::SessionToken;
-use booking_auth::login::{LoginRecord, LoginStatus, LoginStore};
-use booking_auth::testing::aws_error;
+use booking_auth::domain::email::Email;
+use booking_auth::domain::ids::SessionToken;
+use booking_auth_testing::aws_error;
 use serde_json::json;
 
 const NOW: i64 = 1_795_000_000;

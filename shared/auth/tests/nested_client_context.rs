@@ -3,21 +3,43 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
 
 use booking_auth::AuthError;
-use booking_auth::envelope::{CallContext, EnvelopeConfig, Tool, dispatch};
-use booking_auth::runtime::RuntimeClient;
-use booking_auth::testing::runtime_api::{FakeRuntimeApi, QueuedInvocation};
+use booking_auth::invoke::runtime::RuntimeClient;
+use booking_auth::invoke::{
+    CallContext, EnvelopeConfig, Invocation, Reply, Tool, ToolContract, route,
+};
+use booking_auth_testing::runtime_api::{FakeRuntimeApi, QueuedInvocation};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 struct WhoAmI;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct NoArgs {}
 
-impl Tool for WhoAmI {
-    const NAME: &'static str = "who_am_i";
+/// A test contract: `NAME` as given, no arguments, any answer.
+struct Test<const BROKEN: bool>;
+
+impl<const BROKEN: bool> ToolContract for Test<BROKEN> {
+    const NAME: &'static str = if BROKEN { "broken" } else { "who_am_i" };
+    const FUNCTION: &'static str = "test";
+    const OUTPUT_NAME: &'static str = "test";
+    const DESCRIPTION: &'static str = "A test tool.";
     type Args = NoArgs;
     type Output = Value;
+}
+
+async fn route_payload<T: Tool>(
+    tool: &T,
+    config: &EnvelopeConfig,
+    invocation: Invocation,
+) -> Result<Value, AuthError> {
+    route(tool, config, invocation)
+        .await
+        .map(Reply::into_payload)
+}
+
+impl Tool for WhoAmI {
+    type Contract = Test<false>;
 
     async fn call(&self, _: NoArgs, ctx: &CallContext) -> Result<Value, AuthError> {
         Ok(json!({"success": true, "bearer": ctx.bearer}))
@@ -57,7 +79,9 @@ async fn the_runtime_loop_serves_a_gateway_call_with_nested_propagated_headers()
     let client = RuntimeClient::new(api.endpoint());
     let config = EnvelopeConfig::default();
     // The loop ends when the fake API has nothing more to hand out.
-    let ended = client.serve(|inv| dispatch(&WhoAmI, &config, inv)).await;
+    let ended = client
+        .serve(|inv| route_payload(&WhoAmI, &config, inv))
+        .await;
     assert!(ended.is_err());
 
     let posted = api.posted();
@@ -99,9 +123,7 @@ fn lambda_runtime_rejects_the_same_client_context() {
 async fn internal_faults_are_posted_as_lambda_errors_without_detail() {
     struct Broken;
     impl Tool for Broken {
-        const NAME: &'static str = "broken";
-        type Args = NoArgs;
-        type Output = Value;
+        type Contract = Test<true>;
         async fn call(&self, _: NoArgs, _: &CallContext) -> Result<Value, AuthError> {
             Err(AuthError::Internal(
                 "table guests-prod does not exist".into(),
@@ -116,7 +138,7 @@ async fn internal_faults_are_posted_as_lambda_errors_without_detail() {
     .await;
     let config = EnvelopeConfig::default();
     let _ = RuntimeClient::new(api.endpoint())
-        .serve(|inv| dispatch(&Broken, &config, inv))
+        .serve(|inv| route_payload(&Broken, &config, inv))
         .await;
     let posted = api.posted();
     assert_eq!(posted[0].path, "/2018-06-01/runtime/invocation/inv-9/error");

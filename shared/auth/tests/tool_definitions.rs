@@ -7,8 +7,9 @@
 
 use std::path::PathBuf;
 
-use booking_auth::tools::{
-    GatewayTarget, catalog, gateway_definitions, gateway_targets, output_schemas,
+use booking_auth::contract::catalog;
+use booking_auth::contract::generate::{
+    GatewayTarget, gateway_definitions, gateway_targets, output_schemas,
 };
 use serde_json::{Value, json};
 
@@ -236,4 +237,28 @@ fn the_token_event_schema_pins_the_discriminator() {
     let failure = &schemas.iter().find(|(n, _)| *n == "failure").unwrap().1;
     let codes = failure["$defs"]["ErrorCode"]["enum"].as_array().unwrap();
     assert!(codes.contains(&Value::from("TOKEN_EXPIRED")));
+}
+
+#[test]
+fn every_tool_has_its_function_crate_and_every_function_crate_a_tool() {
+    let functions = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../functions");
+    let mut crates: Vec<String> = std::fs::read_dir(&functions)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().into_string().unwrap())
+        .collect();
+    crates.sort();
+    let mut served: Vec<&str> = catalog().iter().map(|t| t.function).collect();
+    served.sort_unstable();
+    assert_eq!(crates, served, "functions/ and the tool catalog disagree");
+    for function in served {
+        // The binary is named after the folder, so the Gateway target and cargo-lambda agree.
+        let manifest =
+            std::fs::read_to_string(functions.join(function).join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{function}\"")),
+            "functions/{function}/Cargo.toml must name the package {function}"
+        );
+    }
 }

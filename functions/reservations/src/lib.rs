@@ -1,0 +1,273 @@
+//! `get_my_reservations`: verify the access token, take its `sub` and list that guest's
+//! reservations only, newest stay first. `main.rs` wires it; the tests below drive it through
+//! every caller's protocol with this function's `events/` fixtures, and `benches/requests.rs`
+//! times the whole request path.
+
+use booking_auth::AuthError;
+use booking_auth::aws::guests::GuestStore;
+use booking_auth::aws::reservations::ReservationStore;
+use booking_auth::aws::revocation::RevocationStore;
+use booking_auth::contract::{GetMyReservationsContract, ReservationsArgs, ReservationsResult};
+use booking_auth::invoke::{CallContext, Tool};
+use booking_auth::jwt::{JwtVerifier, TokenUse};
+
+pub struct GetMyReservations {
+    pub verifier: JwtVerifier,
+    /// Set when `REVOCATION_CHECK` is on: tokens of signed-out sessions are refused.
+    pub revocations: Option<RevocationStore>,
+    pub guests: GuestStore,
+    pub reservations: ReservationStore,
+}
+
+impl Tool for GetMyReservations {
+    type Contract = GetMyReservationsContract;
+
+    async fn call(
+        &self,
+        args: ReservationsArgs,
+        ctx: &CallContext,
+    ) -> Result<ReservationsResult, AuthError> {
+        // Header first (HTTP or Gateway-propagated), then the argument; never a default identity.
+        let token = ctx
+            .token_or(args.auth_token.as_deref())
+            .ok_or(AuthError::AuthRequired)?;
+        let claims = self.verifier.verify(&token, TokenUse::Access).await?;
+        if let Some(revocations) = &self.revocations {
+            revocations.check(&claims).await?;
+        }
+
+        let Some(guest) = self.guests.find(&claims.sub).await? else {
+            return Ok(ReservationsResult {
+                success: true,
+                guest_id: None,
+                reservations: Vec::new(),
+            });
+        };
+        // Keyed by the verified sub: no argument can widen this query.
+        let reservations = self.reservations.for_guest(&claims.sub).await?;
+        Ok(ReservationsResult {
+            success: true,
+            guest_id: Some(guest.guest_id),
+            reservations,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_dynamodb::Client as DynamoClient;
+    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+    use aws_sdk_dynamodb::operation::query::QueryOutput;
+    use aws_smithy_mocks::{Rule, mock, mock_client};
+    use booking_auth_testing::{
+        CALLER_KINDS, StaticJwks, TestKey, access_claims, id_claims, invoke_fixture, item,
+        mocked_dynamodb, now, verifier,
+    };
+    use serde_json::json;
+
+    const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
+
+    fn tool(key: &TestKey, dynamo: &[&Rule]) -> GetMyReservations {
+        let dynamodb = mocked_dynamodb(dynamo);
+        GetMyReservations {
+            verifier: verifier(StaticJwks::new(&[key])),
+            revocations: None,
+            guests: GuestStore::new(dynamodb.clone(), "guests".into()),
+            reservations: ReservationStore::new(dynamodb, "reservations".into()),
+        }
+    }
+
+    fn guest_of(sub: &'static str) -> Rule {
+        mock!(DynamoClient::get_item)
+            .match_requests(move |r| r.key().and_then(|k| k.get("pk")).and_then(|v| v.as_s().ok()) == Some(&format!("SUB#{sub}")))
+            .then_output(move || {
+                GetItemOutput::builder()
+                    .set_item(Some(item(json!({"pk": format!("SUB#{sub}"), "cognito_sub": sub, "guest_id": "GST-2026-7K2Q9X", "email": "guest@example.com", "created_at": 1}))))
+                    .build()
+            })
+    }
+
+    fn reservations_of(sub: &'static str) -> Rule {
+        mock!(DynamoClient::query)
+            .match_requests(move |r| {
+                r.expression_attribute_values().and_then(|v| v.get(":sub")).and_then(|v| v.as_s().ok()).map(String::as_str) == Some(sub)
+                    && r.scan_index_forward() == Some(false)
+            })
+            .then_output(move || {
+                QueryOutput::builder()
+                    .items(item(json!({"cognito_sub": sub, "stay_key": "2027-03-15#RES-2", "reservation_id": "RES-2", "property_name": "Harbour View", "room_type": "Double", "check_in": "2027-03-15", "check_out": "2027-03-20", "status": "confirmed", "guests": 2, "total_amount": "840.00", "currency": "EUR"})))
+                    .items(item(json!({"cognito_sub": sub, "stay_key": "2026-08-01#RES-1", "reservation_id": "RES-1", "property_name": "Harbour View", "check_in": "2026-08-01", "check_out": "2026-08-03", "status": "completed"})))
+                    .build()
+            })
+    }
+
+    #[tokio::test]
+    async fn every_caller_kind_reads_the_verified_guests_rows_newest_first() {
+        let key = TestKey::generate("k1");
+        let token = key.sign(&access_claims(SUB));
+        for kind in CALLER_KINDS {
+            let (guest, rows) = (guest_of(SUB), reservations_of(SUB));
+            let out = invoke_fixture(
+                &tool(&key, &[&guest, &rows]),
+                "reservations",
+                kind,
+                &[("REPLACE_WITH_ACCESS_TOKEN", &token)],
+            )
+            .await;
+            assert_eq!(out.body["success"], true, "{kind}: {}", out.body);
+            assert_eq!(out.body["guest_id"], "GST-2026-7K2Q9X");
+            let ids: Vec<&str> = out.body["reservations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|r| r["reservation_id"].as_str())
+                .collect();
+            assert_eq!(ids, ["RES-2", "RES-1"]);
+            assert!(
+                out.body["reservations"][0].get("cognito_sub").is_none(),
+                "storage keys stay private"
+            );
+            assert_eq!(rows.num_calls(), 1, "{kind}");
+            if kind == "http" {
+                assert_eq!(out.status, Some(200));
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn no_token_is_auth_required() {
+        let key = TestKey::generate("k1");
+        let out = invoke_fixture(
+            &tool(&key, &[]),
+            "reservations",
+            "gateway",
+            &[("Bearer REPLACE_WITH_ACCESS_TOKEN", "")],
+        )
+        .await;
+        assert_eq!(out.body["error_code"], "AUTH_REQUIRED");
+        let out = invoke_fixture(
+            &tool(&key, &[]),
+            "reservations",
+            "direct",
+            &[("REPLACE_WITH_ACCESS_TOKEN", "")],
+        )
+        .await;
+        assert_eq!(out.body["error_code"], "AUTH_REQUIRED");
+    }
+
+    #[tokio::test]
+    async fn expired_tampered_and_id_tokens_are_distinct_failures() {
+        let key = TestKey::generate("k1");
+        let mut expired = access_claims(SUB);
+        expired["exp"] = json!(now() - 120);
+        let expired = key.sign(&expired);
+        let good = key.sign(&access_claims(SUB));
+        let tampered = {
+            let mut parts: Vec<&str> = good.split('.').collect();
+            let forged =
+                booking_auth_testing::TestKey::generate("k1").sign(&access_claims("someone-else"));
+            let forged_payload = forged.split('.').nth(1).unwrap().to_owned();
+            parts[1] = &forged_payload;
+            parts.join(".")
+        };
+        let id_token = key.sign(&id_claims(SUB, "guest@example.com"));
+        for (token, code, status) in [
+            (expired.as_str(), "TOKEN_EXPIRED", 401),
+            (tampered.as_str(), "INVALID_TOKEN", 401),
+            (id_token.as_str(), "INVALID_TOKEN", 401),
+            ("not-a-jwt", "INVALID_TOKEN", 401),
+        ] {
+            let out = invoke_fixture(
+                &tool(&key, &[]),
+                "reservations",
+                "http",
+                &[("REPLACE_WITH_ACCESS_TOKEN", token)],
+            )
+            .await;
+            assert_eq!(out.body["error_code"], code);
+            assert_eq!(out.status, Some(status));
+            assert_eq!(out.body["retryable"], false);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_verified_user_without_a_guest_record_gets_an_empty_list() {
+        let key = TestKey::generate("k1");
+        let token = key.sign(&access_claims(SUB));
+        let no_guest =
+            mock!(DynamoClient::get_item).then_output(|| GetItemOutput::builder().build());
+        let rows = reservations_of(SUB);
+        let out = invoke_fixture(
+            &tool(&key, &[&no_guest, &rows]),
+            "reservations",
+            "direct",
+            &[("REPLACE_WITH_ACCESS_TOKEN", &token)],
+        )
+        .await;
+        assert_eq!(
+            out.body,
+            json!({"success": true, "guest_id": null, "reservations": []})
+        );
+        assert_eq!(rows.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_header_token_wins_over_the_argument() {
+        let key = TestKey::generate("k1");
+        const OTHER: &str = "99999999-0000-4000-8000-000000000000";
+        let header = key.sign(&access_claims(SUB));
+        let argument = key.sign(&access_claims(OTHER));
+        let (guest, rows) = (guest_of(SUB), reservations_of(SUB));
+        let tool = tool(&key, &[&guest, &rows]);
+        let ctx = CallContext {
+            caller: booking_auth::invoke::CallerKind::Http,
+            bearer: Some(header),
+        };
+        let out = tool
+            .call(
+                ReservationsArgs {
+                    auth_token: Some(argument),
+                },
+                &ctx,
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.guest_id.as_deref(), Some("GST-2026-7K2Q9X"));
+        assert_eq!(rows.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn with_revocation_checks_a_signed_out_session_is_refused() {
+        let key = TestKey::generate("k1");
+        let token = key.sign(&access_claims(SUB));
+        let revoked = mock!(DynamoClient::get_item)
+            .match_requests(|r| {
+                r.key()
+                    .and_then(|k| k.get("pk"))
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    == Some("REVOKED#origin-1")
+            })
+            .then_output(|| {
+                GetItemOutput::builder()
+                    .set_item(Some(item(json!({"pk": "REVOKED#origin-1"}))))
+                    .build()
+            });
+        let mut tool = tool(&key, &[]);
+        tool.revocations = Some(RevocationStore::new(
+            mock_client!(aws_sdk_dynamodb, [&revoked]),
+            "auth".into(),
+        ));
+        let out = invoke_fixture(
+            &tool,
+            "reservations",
+            "http",
+            &[("REPLACE_WITH_ACCESS_TOKEN", &token)],
+        )
+        .await;
+        assert_eq!(out.status, Some(401));
+        assert_eq!(out.body["error_code"], "INVALID_TOKEN");
+        assert_eq!(revoked.num_calls(), 1);
+    }
+}

@@ -1,0 +1,227 @@
+//! `sign_out`: revoke the session's refresh token, put its access token on the deny-list, and
+//! optionally sign the guest out everywhere. `main.rs` wires it; the tests below drive it through
+//! every caller's protocol with this function's `events/` fixtures.
+
+use booking_auth::AuthError;
+use booking_auth::aws::cognito::Cognito;
+use booking_auth::aws::revocation::RevocationStore;
+use booking_auth::contract::{SignOutArgs, SignOutContract, SignedOut};
+use booking_auth::invoke::{CallContext, Tool};
+use booking_auth::jwt::{JwtVerifier, TokenUse};
+
+pub struct SignOut {
+    pub cognito: Cognito,
+    pub verifier: JwtVerifier,
+    pub revocations: RevocationStore,
+}
+
+impl Tool for SignOut {
+    type Contract = SignOutContract;
+
+    async fn call(&self, args: SignOutArgs, ctx: &CallContext) -> Result<SignedOut, AuthError> {
+        let refresh_token = args.refresh_token.trim();
+        if refresh_token.is_empty() {
+            return Err(AuthError::InvalidInput("refresh_token is required".into()));
+        }
+        let access_token = ctx.token_or(args.access_token.as_deref());
+        // Check everything before changing anything: a refused call leaves the session as it was.
+        let claims = match &access_token {
+            // Only a token we verify may name what to revoke; an expired one is dead already.
+            Some(token) => match self.verifier.verify(token, TokenUse::Access).await {
+                Ok(claims) => Some(claims),
+                Err(AuthError::TokenExpired) => None,
+                Err(err) => return Err(err),
+            },
+            None => None,
+        };
+        let global_token = match (args.global, &access_token, &claims) {
+            (false, _, _) => None,
+            (true, Some(token), Some(_)) => Some(token.as_str()),
+            (true, _, _) => return Err(AuthError::AuthRequired),
+        };
+
+        self.cognito.revoke_refresh_token(refresh_token).await?;
+        if let Some(claims) = &claims {
+            self.revocations.revoke(claims).await?;
+        }
+        if let Some(token) = global_token {
+            self.cognito.global_sign_out(token).await?;
+        }
+        let global = global_token.is_some();
+        tracing::info!(
+            global,
+            access_token_revoked = claims.is_some(),
+            "signed out"
+        );
+        Ok(SignedOut {
+            success: true,
+            access_token_revoked: claims.is_some(),
+            global,
+            message: if global {
+                "You are signed out on all your devices.".into()
+            } else {
+                "You are signed out.".into()
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_cognitoidentityprovider::Client as CognitoClient;
+    use aws_sdk_cognitoidentityprovider::operation::global_sign_out::GlobalSignOutOutput;
+    use aws_sdk_cognitoidentityprovider::operation::revoke_token::RevokeTokenOutput;
+    use aws_sdk_dynamodb::Client as DynamoClient;
+    use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+    use aws_smithy_mocks::{Rule, mock};
+    use booking_auth_testing::{
+        CALLER_KINDS, StaticJwks, TestKey, access_claims, aws_error, invoke_fixture,
+        mocked_cognito, mocked_dynamodb, verifier,
+    };
+
+    const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
+
+    fn tool(key: &TestKey, cognito: &[&Rule], dynamo: &[&Rule]) -> SignOut {
+        SignOut {
+            cognito: mocked_cognito(cognito),
+            verifier: verifier(StaticJwks::new(&[key])),
+            revocations: RevocationStore::new(mocked_dynamodb(dynamo), "auth".into()),
+        }
+    }
+
+    fn revoke_ok() -> Rule {
+        mock!(CognitoClient::revoke_token)
+            .match_requests(|r| r.token() == Some("REFRESH-1"))
+            .then_output(|| RevokeTokenOutput::builder().build())
+    }
+
+    fn deny_listed() -> Rule {
+        mock!(DynamoClient::put_item)
+            .match_requests(|r| {
+                r.item()
+                    .and_then(|i| i.get("pk"))
+                    .and_then(|v| v.as_s().ok())
+                    .map(String::as_str)
+                    == Some("REVOKED#origin-1")
+                    && r.item().and_then(|i| i.get("expires_at")).is_some()
+            })
+            .then_output(|| PutItemOutput::builder().build())
+    }
+
+    #[tokio::test]
+    async fn every_caller_kind_revokes_the_refresh_token_and_deny_lists_the_access_token() {
+        let key = TestKey::generate("k1");
+        let access = key.sign(&access_claims(SUB));
+        for kind in CALLER_KINDS {
+            let (revoke, deny) = (revoke_ok(), deny_listed());
+            let out = invoke_fixture(
+                &tool(&key, &[&revoke], &[&deny]),
+                "sign-out",
+                kind,
+                &[
+                    ("REPLACE_WITH_REFRESH_TOKEN", "REFRESH-1"),
+                    ("REPLACE_WITH_ACCESS_TOKEN", &access),
+                ],
+            )
+            .await;
+            assert_eq!(out.body["success"], true, "{kind}: {}", out.body);
+            assert_eq!(out.body["access_token_revoked"], true, "{kind}");
+            assert_eq!(out.body["global"], false);
+            assert_eq!((revoke.num_calls(), deny.num_calls()), (1, 1), "{kind}");
+        }
+    }
+
+    #[tokio::test]
+    async fn global_sign_out_ends_every_session() {
+        let key = TestKey::generate("k1");
+        let access = key.sign(&access_claims(SUB));
+        let expected = access.clone();
+        let (revoke, deny) = (revoke_ok(), deny_listed());
+        let global = mock!(CognitoClient::global_sign_out)
+            .match_requests(move |r| r.access_token() == Some(expected.as_str()))
+            .then_output(|| GlobalSignOutOutput::builder().build());
+        let tool = tool(&key, &[&revoke, &global], &[&deny]);
+        let ctx = CallContext {
+            caller: booking_auth::invoke::CallerKind::Http,
+            bearer: Some(access),
+        };
+        let args = SignOutArgs {
+            refresh_token: "REFRESH-1".into(),
+            access_token: None,
+            global: true,
+        };
+        let out = tool.call(args, &ctx).await.unwrap();
+        assert!(out.global && out.access_token_revoked);
+        assert_eq!(
+            (revoke.num_calls(), deny.num_calls(), global.num_calls()),
+            (1, 1, 1)
+        );
+    }
+
+    #[tokio::test]
+    async fn global_without_an_access_token_changes_nothing() {
+        let key = TestKey::generate("k1");
+        let revoke = revoke_ok();
+        let tool = tool(&key, &[&revoke], &[]);
+        let ctx = CallContext {
+            caller: booking_auth::invoke::CallerKind::Direct,
+            bearer: None,
+        };
+        let args = SignOutArgs {
+            refresh_token: "REFRESH-1".into(),
+            access_token: None,
+            global: true,
+        };
+        assert!(matches!(
+            tool.call(args, &ctx).await,
+            Err(AuthError::AuthRequired)
+        ));
+        assert_eq!(revoke.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_invalid_access_token_is_refused_before_anything_changes() {
+        let key = TestKey::generate("k1");
+        let forged = TestKey::generate("k1").sign(&access_claims(SUB));
+        let revoke = revoke_ok();
+        let out = invoke_fixture(
+            &tool(&key, &[&revoke], &[]),
+            "sign-out",
+            "http",
+            &[
+                ("REPLACE_WITH_REFRESH_TOKEN", "REFRESH-1"),
+                ("REPLACE_WITH_ACCESS_TOKEN", &forged),
+            ],
+        )
+        .await;
+        assert_eq!(out.status, Some(401));
+        assert_eq!(out.body["error_code"], "INVALID_TOKEN");
+        assert_eq!(revoke.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_unknown_refresh_token_is_refresh_failed() {
+        let key = TestKey::generate("k1");
+        let revoke = mock!(CognitoClient::revoke_token).then_http_response(|| {
+            aws_error(
+                400,
+                "UnsupportedTokenTypeException",
+                "Unsupported token type",
+            )
+        });
+        let access = key.sign(&access_claims(SUB));
+        let out = invoke_fixture(
+            &tool(&key, &[&revoke], &[]),
+            "sign-out",
+            "gateway",
+            &[
+                ("REPLACE_WITH_REFRESH_TOKEN", "nope"),
+                ("REPLACE_WITH_ACCESS_TOKEN", &access),
+            ],
+        )
+        .await;
+        assert_eq!(out.body["error_code"], "REFRESH_FAILED");
+        assert_eq!(out.body["retryable"], false);
+    }
+}

@@ -1,0 +1,329 @@
+//! Server-side sign-in state in DynamoDB: one login record per code sent, keyed by a
+//! digest of the opaque session token, and one send history per address. Every change is a
+//! conditional write, so parallel calls cannot exceed a limit or reuse a login.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use super::upstream::Fault;
+use super::{from_item, to_item};
+use crate::config::OtpPolicy;
+use crate::domain::email::Email;
+use crate::domain::error::AuthError;
+use crate::domain::ids::{SessionToken, hex_digest};
+use crate::domain::otp::{SendHistory, wrong_code};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginStatus {
+    Pending,
+    Used,
+}
+
+/// One pending sign-in. `expires_at` is the table's TTL attribute and equals the Cognito
+/// session's end, so the record never outlives the session it holds.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRecord {
+    pub pk: String,
+    /// [`Email::canonical`]: the address a verification must name.
+    pub email: String,
+    /// Removed once the login is used.
+    #[serde(default)]
+    pub cognito_session: String,
+    pub status: LoginStatus,
+    pub attempts: u32,
+    pub otp_sent_at: i64,
+    pub expires_at: i64,
+}
+
+impl std::fmt::Debug for LoginRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRecord")
+            .field("status", &self.status)
+            .field("attempts", &self.attempts)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The stored send history of one address, with the version that guards its next write.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct SendRecord {
+    pk: String,
+    #[serde(flatten)]
+    history: SendHistory,
+    version: u64,
+    expires_at: i64,
+}
+
+/// A send slot taken by [`LoginStore::admit_send`]; hand it back with [`LoginStore::release_send`]
+/// when the code could not be sent, so a failed attempt does not count against the guest.
+#[derive(Debug)]
+pub struct SendSlot {
+    previous: Option<SendRecord>,
+    taken: SendRecord,
+}
+
+#[derive(Clone)]
+pub struct LoginStore {
+    client: Client,
+    table: String,
+    policy: OtpPolicy,
+}
+
+const CONDITIONAL_FAILED: &str = "ConditionalCheckFailedException";
+/// Optimistic-concurrency retries before a racing send is simply rate limited.
+const SEND_RACE_RETRIES: usize = 3;
+
+impl LoginStore {
+    pub fn new(client: Client, table: String, policy: OtpPolicy) -> Self {
+        Self {
+            client,
+            table,
+            policy,
+        }
+    }
+
+    pub fn policy(&self) -> &OtpPolicy {
+        &self.policy
+    }
+
+    fn send_key(email: &Email) -> String {
+        format!("SEND#{}", hex_digest(email.canonical().as_bytes()))
+    }
+
+    /// Take a send slot for `email` at `now`, or refuse with `RATE_LIMITED`.
+    pub async fn admit_send(&self, email: &Email, now: i64) -> Result<SendSlot, AuthError> {
+        let pk = Self::send_key(email);
+        for _ in 0..SEND_RACE_RETRIES {
+            let previous: Option<SendRecord> = self.get(&pk).await?;
+            let current = previous.clone().unwrap_or_default();
+            let history = current.history.admit(now, &self.policy)?;
+            let taken = SendRecord {
+                pk: pk.clone(),
+                expires_at: history.expires_at(&self.policy),
+                history,
+                version: current.version + 1,
+            };
+            if self
+                .put_versioned(&taken, previous.as_ref().map(|p| p.version))
+                .await?
+            {
+                return Ok(SendSlot { previous, taken });
+            }
+        }
+        Err(AuthError::RateLimited {
+            retry_after: self.policy.resend_cooldown.as_secs().max(1),
+        })
+    }
+
+    /// Undo a slot taken by this request, unless another request has written since (then its
+    /// history is the truer one and stays).
+    pub async fn release_send(&self, slot: SendSlot) {
+        let result = match slot.previous {
+            Some(mut previous) => {
+                previous.version = slot.taken.version + 1;
+                self.put_versioned(&previous, Some(slot.taken.version))
+                    .await
+                    .map(|_| ())
+            }
+            None => self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key("pk", AttributeValue::S(slot.taken.pk.clone()))
+                .condition_expression("version = :v")
+                .expression_attribute_values(
+                    ":v",
+                    AttributeValue::N(slot.taken.version.to_string()),
+                )
+                .send()
+                .await
+                .map(|_| ())
+                .or_else(|e| ignore_conditional(Fault::from_sdk(&e), "DeleteItem")),
+        };
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "could not release a send slot; it expires with its window");
+        }
+    }
+
+    /// Write `record` if the stored version is still `expected` (`None`: no record yet).
+    /// `Ok(false)` when another request won the race.
+    async fn put_versioned(
+        &self,
+        record: &SendRecord,
+        expected: Option<u64>,
+    ) -> Result<bool, AuthError> {
+        let item = to_item(record)?;
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item));
+        put = match expected {
+            None => put.condition_expression("attribute_not_exists(pk)"),
+            Some(v) => put
+                .condition_expression("version = :v")
+                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
+        };
+        match put.send().await {
+            Ok(_) => Ok(true),
+            Err(err) => {
+                let fault = Fault::from_sdk(&err);
+                if fault.is_code(CONDITIONAL_FAILED) {
+                    Ok(false)
+                } else {
+                    Err(fault.into_error("PutItem"))
+                }
+            }
+        }
+    }
+
+    /// Store a new login; the key is fresh randomness, so an existing item means a bug.
+    pub async fn create_login(
+        &self,
+        token: &SessionToken,
+        email: &Email,
+        cognito_session: String,
+        now: i64,
+    ) -> Result<LoginRecord, AuthError> {
+        let record = LoginRecord {
+            pk: token.record_key(),
+            email: email.canonical(),
+            cognito_session,
+            status: LoginStatus::Pending,
+            attempts: 0,
+            otp_sent_at: now,
+            expires_at: now + self.policy.session_validity.as_secs() as i64,
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&record)?))
+            .condition_expression("attribute_not_exists(pk)")
+            .send()
+            .await
+            .map_err(|e| Fault::from_sdk(&e).into_error("PutItem"))?;
+        Ok(record)
+    }
+
+    /// Count one attempt against a pending, unexpired login of `email`, atomically.
+    /// Returns the record as it is after the increment; refuses once the limit is reached.
+    pub async fn claim_attempt(
+        &self,
+        token: &SessionToken,
+        email: &Email,
+        now: i64,
+    ) -> Result<LoginRecord, AuthError> {
+        let pk = token.record_key();
+        let updated = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk.clone()))
+            .update_expression("SET attempts = attempts + :one")
+            .condition_expression(
+                "attribute_exists(pk) AND #status = :pending AND email = :email AND expires_at > :now AND attempts < :max",
+            )
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
+            .expression_attribute_values(":email", AttributeValue::S(email.canonical()))
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":max", AttributeValue::N(self.policy.max_attempts.to_string()))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+            .send()
+            .await;
+        match updated {
+            Ok(out) => from_item(out.attributes.unwrap_or_default()),
+            Err(err) => {
+                let fault = Fault::from_sdk(&err);
+                if !fault.is_code(CONDITIONAL_FAILED) {
+                    return Err(fault.into_error("UpdateItem"));
+                }
+                // Find out which condition failed, to tell the guest what to do next.
+                let record: Option<LoginRecord> = self.get(&pk).await?;
+                Err(match record {
+                    Some(r) if r.email == email.canonical() && r.status == LoginStatus::Pending => {
+                        if r.expires_at <= now {
+                            AuthError::OtpExpired
+                        } else {
+                            wrong_code(r.attempts, &self.policy)
+                        }
+                    }
+                    // Missing, used, or another address's login: all look the same from outside.
+                    _ => AuthError::LoginNotFound,
+                })
+            }
+        }
+    }
+
+    /// Give back an attempt that never reached a verdict (Cognito throttled or unreachable).
+    pub async fn refund_attempt(&self, token: &SessionToken) {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(token.record_key()))
+            .update_expression("SET attempts = attempts - :one")
+            .condition_expression("attempts > :zero AND #status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
+            .send()
+            .await;
+        if let Err(err) = result {
+            tracing::warn!(
+                code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
+                "could not refund an attempt"
+            );
+        }
+    }
+
+    /// Mark a login used so it can never be answered again (after success, or after Cognito refused
+    /// its session). Cognito's session is single-use too, so a failure here is logged rather than
+    /// failing a sign-in that already succeeded.
+    pub async fn finish_login(&self, token: &SessionToken) {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(token.record_key()))
+            .update_expression("SET #status = :used REMOVE cognito_session")
+            .condition_expression("#status = :pending")
+            .expression_attribute_names("#status", "status")
+            .expression_attribute_values(":used", AttributeValue::S("used".into()))
+            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
+            .send()
+            .await;
+        if let Err(err) = result {
+            tracing::warn!(
+                code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
+                "could not mark login used"
+            );
+        }
+    }
+
+    async fn get<T: for<'de> Deserialize<'de>>(&self, pk: &str) -> Result<Option<T>, AuthError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| Fault::from_sdk(&e).into_error("GetItem"))?;
+        out.item.map(from_item).transpose()
+    }
+}
+
+fn ignore_conditional(fault: Fault, operation: &'static str) -> Result<(), AuthError> {
+    if fault.is_code(CONDITIONAL_FAILED) {
+        Ok(())
+    } else {
+        Err(fault.into_error(operation))
+    }
+}

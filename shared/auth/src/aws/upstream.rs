@@ -1,0 +1,113 @@
+//! Classification of AWS SDK failures, shared by the Cognito and DynamoDB adapters.
+//!
+//! Errors are classified by their wire code (`ProvideErrorMetadata::code`), which also covers codes
+//! the SDK reports as unhandled, such as Cognito's `LimitExceededException`. Upstream messages are
+//! never logged: some echo request parameters, which can include an email address.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::domain::error::AuthError;
+
+/// Seconds a caller is told to wait after an upstream throttle.
+pub const THROTTLE_RETRY_AFTER: u64 = 2;
+
+const THROTTLE_CODES: &[&str] = &[
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "ThrottlingException",
+    "Throttling",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TooManyFailedAttemptsException",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The service asked us to slow down.
+    Throttled,
+    /// Timeout, connection failure, unreadable response or 5xx: may work when repeated.
+    Unavailable,
+    /// The service refused the request (4xx); what that means depends on the operation.
+    Rejected,
+    /// The request could not even be built: a bug.
+    Bug,
+}
+
+/// What went wrong with one SDK call, without the upstream message.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub code: Option<String>,
+    /// Kept for operation-specific rules (Cognito's expired vs used session); never logged.
+    pub message: Option<String>,
+    pub status: Option<u16>,
+}
+
+impl Fault {
+    pub fn from_sdk<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Self {
+        match err {
+            SdkError::ConstructionFailure(_) => Self::bare(FaultKind::Bug),
+            SdkError::TimeoutError(_)
+            | SdkError::DispatchFailure(_)
+            | SdkError::ResponseError(_) => Self::bare(FaultKind::Unavailable),
+            SdkError::ServiceError(ctx) => {
+                let status = ctx.raw().status().as_u16();
+                let code = ctx.err().code().map(str::to_owned);
+                let kind = match code.as_deref() {
+                    Some(c) if THROTTLE_CODES.contains(&c) => FaultKind::Throttled,
+                    _ if status == 429 => FaultKind::Throttled,
+                    _ if status >= 500 => FaultKind::Unavailable,
+                    Some(
+                        "InternalErrorException" | "InternalServerError" | "ServiceUnavailable",
+                    ) => FaultKind::Unavailable,
+                    _ => FaultKind::Rejected,
+                };
+                Self {
+                    kind,
+                    code,
+                    message: ctx.err().message().map(str::to_owned),
+                    status: Some(status),
+                }
+            }
+            // SdkError is non-exhaustive: treat anything new as transient rather than as a bug.
+            _ => Self::bare(FaultKind::Unavailable),
+        }
+    }
+
+    fn bare(kind: FaultKind) -> Self {
+        Self {
+            kind,
+            code: None,
+            message: None,
+            status: None,
+        }
+    }
+
+    pub fn is_code(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+
+    /// The default mapping for an operation that has no special meaning for this fault:
+    /// throttling → `RATE_LIMITED`, transient → `UPSTREAM_UNAVAILABLE`, anything else is a fault no
+    /// caller can fix (missing permission, missing table, wrong pool) → internal.
+    pub fn into_error(self, operation: &'static str) -> AuthError {
+        tracing::warn!(operation, code = self.code.as_deref().unwrap_or("-"), status = self.status, kind = ?self.kind, "upstream call failed");
+        match self.kind {
+            FaultKind::Throttled => AuthError::RateLimited {
+                retry_after: THROTTLE_RETRY_AFTER,
+            },
+            FaultKind::Unavailable => AuthError::UpstreamUnavailable(format!(
+                "{operation}: {}",
+                self.code.as_deref().unwrap_or("no response")
+            )),
+            FaultKind::Rejected | FaultKind::Bug => AuthError::Internal(format!(
+                "{operation} refused: {}",
+                self.code
+                    .as_deref()
+                    .unwrap_or("request construction failed")
+            )),
+        }
+    }
+}

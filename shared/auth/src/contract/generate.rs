@@ -1,0 +1,232 @@
+//! Generated from the [`catalog`]: the AgentCore Gateway tool definitions, the Gateway targets
+//! and the JSON Schemas of every output under `infra/`. A test keeps the checked-in files equal to
+//! what this module generates (`BLESS=1 cargo test -p booking-auth --test tool_definitions`).
+
+use serde_json::{Map, Value, json};
+
+use super::{catalog, failure_schema};
+
+/// AgentCore Gateway's Lambda-target tool definitions (`ToolSchema.InlinePayload`): its schema
+/// dialect has `type`, `description`, `properties`, `required` and `items` only, so references are
+/// inlined, optional types flattened, and enums and constants spelled out in descriptions.
+pub fn gateway_definitions() -> Value {
+    let failure = failure_schema();
+    Value::Array(
+        catalog()
+            .iter()
+            .map(|tool| {
+                let output = merge_outputs(
+                    &gateway_schema(tool.output.as_value()),
+                    &gateway_schema(failure.as_value()),
+                );
+                json!({
+                    "name": tool.name,
+                    "description": tool.description,
+                    "inputSchema": gateway_schema(tool.input.as_value()),
+                    "outputSchema": output,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// One AgentCore Gateway Lambda target as CloudFormation declares it
+/// (`AWS::BedrockAgentCore::GatewayTarget`): one per function, named after it.
+pub struct GatewayTarget {
+    /// The function (binary) name, which is also the target name: target names cannot hold `_`,
+    /// so the model sees tools as `<function>___<tool>`.
+    pub function: &'static str,
+    /// `ToolSchema.InlinePayload`: the Gateway definitions in CloudFormation's casing.
+    pub inline_payload: Value,
+    /// `MetadataConfiguration.AllowedRequestHeaders`: the tools that act for a signed-in guest
+    /// take the access token as a propagated `Authorization` header.
+    pub allowed_request_headers: Vec<&'static str>,
+}
+
+pub fn gateway_targets() -> Vec<GatewayTarget> {
+    let definitions = gateway_definitions();
+    let mut targets: Vec<GatewayTarget> = Vec::new();
+    for (tool, definition) in catalog()
+        .iter()
+        .zip(definitions.as_array().into_iter().flatten())
+    {
+        let entry = json!({
+            "Name": definition["name"],
+            "Description": definition["description"],
+            "InputSchema": cloudformation_schema(&definition["inputSchema"]),
+            "OutputSchema": cloudformation_schema(&definition["outputSchema"]),
+        });
+        match targets.iter_mut().find(|t| t.function == tool.function) {
+            Some(target) => {
+                if let Some(tools) = target.inline_payload.as_array_mut() {
+                    tools.push(entry);
+                }
+            }
+            None => targets.push(GatewayTarget {
+                function: tool.function,
+                inline_payload: json!([entry]),
+                allowed_request_headers: if tool.bearer {
+                    vec!["Authorization"]
+                } else {
+                    vec![]
+                },
+            }),
+        }
+    }
+    targets
+}
+
+/// CloudFormation spells the Gateway schema keywords with capitals (`SchemaDefinition`).
+fn cloudformation_schema(schema: &Value) -> Value {
+    let mut out = Map::new();
+    for (key, value) in schema.as_object().into_iter().flatten() {
+        let converted = match key.as_str() {
+            "properties" => Value::Object(
+                value
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|(name, sub)| (name.clone(), cloudformation_schema(sub)))
+                    .collect(),
+            ),
+            "items" => cloudformation_schema(value),
+            _ => value.clone(),
+        };
+        let mut chars = key.chars();
+        let capitalised = chars
+            .next()
+            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .unwrap_or_default();
+        out.insert(capitalised, converted);
+    }
+    Value::Object(out)
+}
+
+/// The JSON Schemas of every output, by file stem: each success shape and the failure shape.
+pub fn output_schemas() -> Vec<(&'static str, Value)> {
+    let mut out: Vec<(&'static str, Value)> = Vec::new();
+    for tool in catalog() {
+        if !out.iter().any(|(name, _)| *name == tool.output_name) {
+            out.push((tool.output_name, tool.output.to_value()));
+        }
+    }
+    out.push(("failure", failure_schema().to_value()));
+    out
+}
+
+fn gateway_schema(root: &Value) -> Value {
+    let defs = root.get("$defs").cloned().unwrap_or(Value::Null);
+    simplify(root, &defs)
+}
+
+fn simplify(schema: &Value, defs: &Value) -> Value {
+    // The outer description wins over the referenced type's own.
+    let described = |mut inner: Value| {
+        if let (Some(d), Some(obj)) = (schema.get("description"), inner.as_object_mut()) {
+            obj.insert("description".into(), d.clone());
+        }
+        inner
+    };
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let name = reference.trim_start_matches("#/$defs/");
+        return described(simplify(&defs[name], defs));
+    }
+    // Option<T> of a referenced type: `anyOf: [T, null]`.
+    let some = schema
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .and_then(|branches| {
+            branches
+                .iter()
+                .find(|b| b.get("type") != Some(&json!("null")))
+        });
+    if let Some(some) = some {
+        return simplify(&described(some.clone()), defs);
+    }
+    let mut out = Map::new();
+    let kind = match schema.get("type") {
+        Some(Value::Array(types)) => types.iter().find(|t| *t != "null").cloned(),
+        Some(t) => Some(t.clone()),
+        None if schema.get("enum").is_some()
+            || schema.get("const").is_some_and(Value::is_string) =>
+        {
+            Some(json!("string"))
+        }
+        None => None,
+    };
+    if let Some(kind) = kind {
+        out.insert("type".into(), kind);
+    }
+    let mut description = schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let mut note = |text: String| {
+        if !description.is_empty() && !description.ends_with('.') {
+            description.push('.');
+        }
+        if !description.is_empty() {
+            description.push(' ');
+        }
+        description.push_str(&text);
+    };
+    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let list: Vec<String> = values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        note(format!("One of: {}.", list.join(", ")));
+    }
+    if let Some(value) = schema.get("const") {
+        note(format!("Always {value}."));
+    }
+    if !description.is_empty() {
+        out.insert("description".into(), Value::String(description));
+    }
+    if let Some(props) = schema.get("properties").and_then(Value::as_object) {
+        out.insert(
+            "properties".into(),
+            Value::Object(
+                props
+                    .iter()
+                    .map(|(k, v)| (k.clone(), simplify(v, defs)))
+                    .collect(),
+            ),
+        );
+    }
+    if let Some(required) = schema.get("required") {
+        out.insert("required".into(), required.clone());
+    }
+    if let Some(items) = schema.get("items") {
+        out.insert("items".into(), simplify(items, defs));
+    }
+    Value::Object(out)
+}
+
+/// One object schema for "success or failure": the union of both property sets, with only
+/// `success` required, and a description that says which fields come with which outcome.
+fn merge_outputs(success: &Value, failure: &Value) -> Value {
+    let mut properties = success["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (name, schema) in failure["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default()
+    {
+        properties.entry(name).or_insert(schema);
+    }
+    properties.insert(
+        "success".into(),
+        json!({"type": "boolean", "description": "true: the result fields are present. false: error_code, message and retryable are (plus attempts, attempts_remaining or retry_after for some codes)."}),
+    );
+    json!({
+        "type": "object",
+        "description": "On success the result; on failure {success: false, error_code, message, retryable, ...}.",
+        "properties": properties,
+        "required": ["success"],
+    })
+}

@@ -1,0 +1,56 @@
+//! `sign_out`: end the guest's session.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::ToolContract;
+
+/// Served by `functions/sign-out`; acts for a signed-in guest.
+pub struct SignOutContract;
+
+impl ToolContract for SignOutContract {
+    const NAME: &'static str = "sign_out";
+    const FUNCTION: &'static str = "sign-out";
+    const OUTPUT_NAME: &'static str = "signed-out";
+    const BEARER: bool = true;
+    const DESCRIPTION: &'static str = "Sign the guest out. Call it when the guest asks to sign out or log off; set `global` only when \
+             they ask to be signed out everywhere. Afterwards the session can no longer be refreshed; tell the \
+             guest they are signed out. Failures: REFRESH_FAILED → the session had already ended, which is \
+             fine to report as signed out; UPSTREAM_UNAVAILABLE → retry in a moment.";
+    type Args = SignOutArgs;
+    type Output = SignedOut;
+}
+
+#[derive(Clone, Deserialize, JsonSchema)]
+pub struct SignOutArgs {
+    /// The `refresh_token` of the session to end. After sign-out it can no longer be refreshed.
+    pub refresh_token: String,
+    /// The session's access token, when no `Authorization: Bearer` header came with the call.
+    /// With it, the access token is refused from now on where revocation checks are on, and
+    /// `global` can sign the guest out everywhere.
+    #[serde(default)]
+    pub access_token: Option<String>,
+    /// Also end the guest's sessions on every other device.
+    #[serde(default)]
+    pub global: bool,
+}
+
+impl std::fmt::Debug for SignOutArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignOutArgs")
+            .field("global", &self.global)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, JsonSchema)]
+pub struct SignedOut {
+    #[schemars(extend("const" = true))]
+    pub success: bool,
+    /// Whether the access token was put on the revocation list (it needs the access token).
+    pub access_token_revoked: bool,
+    /// Whether every session of the guest was ended.
+    pub global: bool,
+    /// A sentence to show the guest.
+    pub message: String,
+}

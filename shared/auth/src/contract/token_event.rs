@@ -1,0 +1,40 @@
+//! The `auth_tokens` delivery event, the success answer of `verify_otp` and `refresh`.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// The `auth_tokens` delivery event: the frontend finds it in the agent's stream and stores the
+/// session. `verify_otp` and `refresh` both answer with it, so one type guard serves both.
+#[derive(Clone, Serialize, PartialEq, Eq, JsonSchema)]
+pub struct TokenDeliveryEvent {
+    /// The discriminator a frontend looks for in the agent's stream.
+    #[schemars(with = "String", extend("const" = "auth_tokens"))]
+    pub event_type: &'static str,
+    #[schemars(extend("const" = true))]
+    pub success: bool,
+    /// Cognito ID token (JWT).
+    pub id_token: String,
+    /// Cognito access token (JWT): send it as `Authorization: Bearer` with later requests.
+    pub access_token: String,
+    /// For `refresh`; store it securely.
+    pub refresh_token: String,
+    /// Seconds until the access and ID tokens expire.
+    pub expires_in: i64,
+    /// The guest's booking reference, e.g. `GST-2026-7K2Q9X`.
+    pub guest_id: String,
+    pub email: String,
+    /// The Cognito user id (`sub`).
+    pub cognito_sub: String,
+}
+
+impl TokenDeliveryEvent {
+    pub const EVENT_TYPE: &'static str = "auth_tokens";
+}
+
+impl std::fmt::Debug for TokenDeliveryEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenDeliveryEvent")
+            .field("guest_id", &self.guest_id)
+            .finish_non_exhaustive()
+    }
+}

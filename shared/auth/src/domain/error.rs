@@ -1,0 +1,68 @@
+//! The one error type of every layer. What a caller sees of an error (its code, message,
+//! retryability, HTTP status) is the wire contract's business: `crate::contract::failure`.
+
+/// Why a JWT was refused. Logged for operators; callers only ever see the error code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRejection {
+    Malformed,
+    Algorithm,
+    UnknownKey,
+    Signature,
+    Issuer,
+    TokenUse,
+    Audience,
+    NotYetValid,
+    MissingClaim,
+    /// The sign-in was ended (sign-out) and revocation checks are on.
+    Revoked,
+}
+
+/// Every expected failure of a tool, plus `Internal` for faults no caller can fix.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid email address")]
+    InvalidEmail,
+    #[error("the code must be 6 to 8 digits")]
+    InvalidOtpFormat,
+    #[error("wrong code (attempt {attempts})")]
+    InvalidOtp { attempts: u32, remaining: u32 },
+    #[error("the sign-in session expired")]
+    OtpExpired,
+    #[error("too many wrong codes")]
+    MaxAttempts { attempts: u32 },
+    #[error("no pending sign-in for this session")]
+    LoginNotFound,
+    #[error("rate limited for {retry_after}s")]
+    RateLimited { retry_after: u64 },
+    #[error("no access token presented")]
+    AuthRequired,
+    #[error("the access token has expired")]
+    TokenExpired,
+    #[error("token rejected: {0:?}")]
+    InvalidToken(TokenRejection),
+    #[error("refresh refused: {0}")]
+    RefreshFailed(String),
+    #[error("upstream unavailable: {0}")]
+    UpstreamUnavailable(String),
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// A bug or a misconfiguration: surfaces as a Lambda error (or HTTP 500), never as a tool result.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AuthError {
+    /// A fault no caller can fix: a Lambda error (Gateway, direct) or a 500 (HTTP).
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Self::Internal(_))
+    }
+}
+
+/// A start-up fault: the function cannot serve anything until an operator fixes it.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("missing required environment variable {0}")]
+    Missing(&'static str),
+    #[error("environment variable {name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}

@@ -1,0 +1,9 @@
+//! Rules without I/O: email addresses, codes and send limits, identifiers, time, and the error
+//! type every layer returns. Nothing here calls AWS or reads the environment; everything is
+//! tested with plain values.
+
+pub mod clock;
+pub mod email;
+pub mod error;
+pub mod ids;
+pub mod otp;

@@ -1,0 +1,207 @@
+//! Sign-in rules that need no I/O: code format, the per-email send limit, attempts per code.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::OtpPolicy;
+use crate::domain::error::AuthError;
+
+/// A one-time code as the guest typed it, reduced to its digits.
+///
+/// Cognito's email codes are 8 digits today; 6 to 8 are accepted so a pool configured otherwise,
+/// or a future change, does not break sign-in. `Debug` hides the digits.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OtpCode(String);
+
+impl OtpCode {
+    pub fn parse(raw: &str) -> Result<Self, AuthError> {
+        // Guests copy codes with spaces or dashes ("1234 5678"); those are not part of the code.
+        let digits: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if (6..=8).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(digits))
+        } else {
+            Err(AuthError::InvalidOtpFormat)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for OtpCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OtpCode(***)")
+    }
+}
+
+/// When codes were sent to one address recently (epoch seconds, oldest first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendHistory {
+    pub sends: Vec<i64>,
+}
+
+impl SendHistory {
+    /// Decide whether a code may be sent at `now`. On yes, the history to store (pruned to the window,
+    /// with `now` appended); on no, `RateLimited` with the seconds until the next send is allowed.
+    pub fn admit(&self, now: i64, policy: &OtpPolicy) -> Result<SendHistory, AuthError> {
+        let window = secs(policy.send_window);
+        let mut recent: Vec<i64> = self
+            .sends
+            .iter()
+            .copied()
+            .filter(|t| *t > now - window && *t <= now)
+            .collect();
+        recent.sort_unstable();
+        let cooldown_wait = recent
+            .last()
+            .map(|last| last + secs(policy.resend_cooldown) - now)
+            .unwrap_or(0);
+        let window_wait = if recent.len() >= policy.max_sends_per_window as usize {
+            // The oldest send that must leave the window before another fits.
+            let blocking = recent[recent.len() - policy.max_sends_per_window as usize];
+            blocking + window - now
+        } else {
+            0
+        };
+        let wait = cooldown_wait.max(window_wait);
+        if wait > 0 {
+            return Err(AuthError::RateLimited {
+                retry_after: wait as u64,
+            });
+        }
+        recent.push(now);
+        Ok(SendHistory { sends: recent })
+    }
+
+    /// When the record may be deleted: once every send has left the window.
+    pub fn expires_at(&self, policy: &OtpPolicy) -> i64 {
+        self.sends.last().copied().unwrap_or(0)
+            + secs(policy.send_window.max(policy.resend_cooldown))
+    }
+}
+
+/// The outcome of a wrong code, given the attempt count already recorded on the server.
+pub fn wrong_code(attempts: u32, policy: &OtpPolicy) -> AuthError {
+    if attempts >= policy.max_attempts {
+        AuthError::MaxAttempts { attempts }
+    } else {
+        AuthError::InvalidOtp {
+            attempts,
+            remaining: policy.max_attempts - attempts,
+        }
+    }
+}
+
+fn secs(d: Duration) -> i64 {
+    d.as_secs() as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_six_to_eight_digits_ignoring_separators() {
+        assert_eq!(OtpCode::parse("12345678").unwrap().as_str(), "12345678");
+        assert_eq!(OtpCode::parse("123456").unwrap().as_str(), "123456");
+        assert_eq!(OtpCode::parse(" 1234 5678 ").unwrap().as_str(), "12345678");
+        assert_eq!(OtpCode::parse("1234-567").unwrap().as_str(), "1234567");
+    }
+
+    #[test]
+    fn rejects_other_shapes() {
+        for bad in [
+            "",
+            "12345",
+            "123456789",
+            "12a45678",
+            "１２３４５６",
+            "12.3456",
+            "+1234567",
+        ] {
+            assert!(
+                matches!(OtpCode::parse(bad), Err(AuthError::InvalidOtpFormat)),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_code() {
+        assert_eq!(
+            format!("{:?}", OtpCode::parse("12345678").unwrap()),
+            "OtpCode(***)"
+        );
+    }
+
+    #[test]
+    fn first_send_is_admitted() {
+        let p = OtpPolicy::default();
+        let next = SendHistory::default().admit(1_000, &p).unwrap();
+        assert_eq!(next.sends, vec![1_000]);
+        assert_eq!(next.expires_at(&p), 1_900);
+    }
+
+    #[test]
+    fn resend_within_cooldown_reports_the_wait() {
+        let p = OtpPolicy::default();
+        let h = SendHistory { sends: vec![1_000] };
+        assert!(matches!(
+            h.admit(1_010, &p),
+            Err(AuthError::RateLimited { retry_after: 20 })
+        ));
+        assert!(h.admit(1_030, &p).is_ok());
+    }
+
+    #[test]
+    fn sixth_send_in_the_window_waits_for_the_oldest_to_leave() {
+        let p = OtpPolicy::default();
+        let h = SendHistory {
+            sends: vec![1_000, 1_100, 1_200, 1_300, 1_400],
+        };
+        // Cooldown long over; window of 900 s still holds five sends.
+        assert!(matches!(
+            h.admit(1_500, &p),
+            Err(AuthError::RateLimited { retry_after: 400 })
+        ));
+        let next = h.admit(1_900, &p).unwrap();
+        assert_eq!(next.sends, vec![1_100, 1_200, 1_300, 1_400, 1_900]);
+    }
+
+    #[test]
+    fn old_sends_are_pruned_and_future_ones_ignored() {
+        let p = OtpPolicy::default();
+        let h = SendHistory {
+            sends: vec![10, 20, 5_000_000],
+        };
+        assert_eq!(h.admit(2_000, &p).unwrap().sends, vec![2_000]);
+    }
+
+    #[test]
+    fn wrong_codes_count_down_then_lock() {
+        let p = OtpPolicy::default();
+        assert!(matches!(
+            wrong_code(1, &p),
+            AuthError::InvalidOtp {
+                attempts: 1,
+                remaining: 2
+            }
+        ));
+        assert!(matches!(
+            wrong_code(2, &p),
+            AuthError::InvalidOtp {
+                attempts: 2,
+                remaining: 1
+            }
+        ));
+        assert!(matches!(
+            wrong_code(3, &p),
+            AuthError::MaxAttempts { attempts: 3 }
+        ));
+    }
+}

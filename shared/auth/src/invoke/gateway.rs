@@ -1,0 +1,79 @@
+//! AgentCore Gateway Lambda targets and direct invoke: the event is the bare tool arguments.
+//! A Gateway call names its tool in the client context's `custom` map as `<target>___<tool>`
+//! and, with header propagation on, carries `bedrockAgentCorePropagatedHeaders` there as a
+//! nested object (which is why [`super::runtime`] reads the client context itself).
+
+use serde_json::{Map, Value};
+
+use super::runtime::Invocation;
+use super::{CallContext, CallerKind, Tool, ToolContract, as_result, bearer_token, run};
+use crate::domain::error::AuthError;
+
+/// The client-context key that names the tool a Gateway call is for.
+pub const TOOL_NAME_KEY: &str = "bedrockAgentCoreToolName";
+/// The client-context key of propagated request headers (a nested object).
+pub const PROPAGATED_HEADERS_KEY: &str = "bedrockAgentCorePropagatedHeaders";
+/// Gateway joins target and tool names with this; target names cannot contain underscores.
+const TOOL_SEPARATOR: &str = "___";
+
+/// The tool's answer to a Gateway or direct call: its result or failure, as is.
+pub(super) async fn answer<T: Tool>(tool: &T, invocation: Invocation) -> Result<Value, AuthError> {
+    let custom = invocation
+        .client_context
+        .as_ref()
+        .and_then(|c| c.get("custom"))
+        .and_then(Value::as_object);
+    let ctx = match custom.and_then(|c| c.get(TOOL_NAME_KEY)) {
+        Some(name) => {
+            let name = name.as_str().unwrap_or_default();
+            if tool_name(name) != T::Contract::NAME {
+                let err = AuthError::InvalidInput(format!(
+                    "this function serves the tool {}",
+                    T::Contract::NAME
+                ));
+                return Ok(err.to_failure());
+            }
+            CallContext {
+                caller: CallerKind::Gateway,
+                bearer: custom.and_then(propagated_bearer),
+            }
+        }
+        None => CallContext {
+            caller: CallerKind::Direct,
+            bearer: None,
+        },
+    };
+    let args = match invocation.payload {
+        // A tool without required arguments may be invoked with no payload at all.
+        Value::Null => Value::Object(Map::new()),
+        other => other,
+    };
+    as_result(run(tool, args, &ctx).await)
+}
+
+/// The tool name without the Gateway target prefix: `booking___verify_otp` → `verify_otp`.
+pub fn tool_name(qualified: &str) -> &str {
+    qualified
+        .split_once(TOOL_SEPARATOR)
+        .map(|(_, tool)| tool)
+        .unwrap_or(qualified)
+}
+
+fn propagated_bearer(custom: &Map<String, Value>) -> Option<String> {
+    let headers = custom.get(PROPAGATED_HEADERS_KEY)?;
+    // A nested object as documented; tolerate a JSON string carrying the same object.
+    let parsed;
+    let headers = match headers {
+        Value::String(s) => {
+            parsed = serde_json::from_str::<Value>(s).ok()?;
+            &parsed
+        }
+        other => other,
+    };
+    headers
+        .as_object()?
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .and_then(|(_, v)| v.as_str())
+        .and_then(bearer_token)
+}

@@ -1,0 +1,203 @@
+//! HTTP through lambda_http's event types: API Gateway HTTP API (v2), Function URLs (same
+//! payload) and REST API (v1) events. JSON bodies, `Authorization: Bearer`, CORS from
+//! configuration, a status per error, `Cache-Control: no-store` on every answer.
+
+use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
+use lambda_http::aws_lambda_events::encodings::Body;
+use lambda_http::request::{LambdaRequest, RequestOrigin};
+use serde_json::{Map, Value};
+
+use super::{CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, bearer_token, run};
+use crate::config::CorsConfig;
+use crate::domain::error::AuthError;
+
+/// An HTTP answer before it is rendered in the response shape of the event's origin.
+#[derive(Debug)]
+pub struct HttpReply {
+    origin: RequestOrigin,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    /// JSON text; `None` for a preflight.
+    pub body: Option<String>,
+}
+
+impl HttpReply {
+    fn json(
+        origin: RequestOrigin,
+        status: StatusCode,
+        body: Value,
+        mut headers: HeaderMap,
+    ) -> Self {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        // Answers carry tokens and personal data: never cache them anywhere.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        Self {
+            origin,
+            status,
+            headers,
+            body: Some(body.to_string()),
+        }
+    }
+
+    pub fn tool_answer(&self) -> Value {
+        self.body
+            .as_deref()
+            .and_then(|b| serde_json::from_str(b).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// The response event of the request's origin: v1 for REST APIs, v2 for HTTP APIs and
+    /// Function URLs.
+    pub fn into_payload(self) -> Value {
+        let body = self.body.map(Body::Text);
+        let rendered = match self.origin {
+            RequestOrigin::ApiGatewayV1 => {
+                let mut r = ApiGatewayProxyResponse::default();
+                r.status_code = i64::from(self.status.as_u16());
+                r.multi_value_headers = self.headers;
+                r.body = body;
+                serde_json::to_value(r)
+            }
+            _ => {
+                let mut r = ApiGatewayV2httpResponse::default();
+                r.status_code = i64::from(self.status.as_u16());
+                r.headers = self.headers;
+                r.body = body;
+                serde_json::to_value(r)
+            }
+        };
+        rendered.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "response encoding failed");
+            serde_json::json!({"statusCode": 500})
+        })
+    }
+}
+
+pub(super) fn is_event(payload: &Value) -> bool {
+    payload.get("requestContext").is_some()
+        && ["httpMethod", "routeKey", "rawPath"]
+            .iter()
+            .any(|k| payload.get(k).is_some())
+}
+
+pub(super) async fn answer<T: Tool>(
+    tool: &T,
+    config: &EnvelopeConfig,
+    payload: Value,
+) -> HttpReply {
+    let request: LambdaRequest = match serde_json::from_value(payload) {
+        Ok(r) => r,
+        Err(_) => {
+            // Looked like HTTP but lambda_http cannot read it. The serde message could quote a
+            // header value (a token), so it is not logged.
+            tracing::warn!("unreadable HTTP event");
+            let failure = AuthError::InvalidInput("unreadable HTTP event".into());
+            return HttpReply::json(
+                RequestOrigin::ApiGatewayV2,
+                StatusCode::BAD_REQUEST,
+                failure.to_failure(),
+                HeaderMap::new(),
+            );
+        }
+    };
+    let origin = request.request_origin();
+    let request: lambda_http::Request = request.into();
+    let cors = cors_headers(&config.cors, request.headers());
+    let method = request.method().clone();
+    let http_get = T::Contract::HTTP_GET;
+
+    if method == Method::OPTIONS {
+        return HttpReply {
+            origin,
+            status: StatusCode::NO_CONTENT,
+            headers: cors,
+            body: None,
+        };
+    }
+    if !(method == Method::POST || (http_get && method == Method::GET)) {
+        let mut headers = cors;
+        let allow = if http_get {
+            "GET, POST, OPTIONS"
+        } else {
+            "POST, OPTIONS"
+        };
+        headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+        let failure = AuthError::InvalidInput(format!("method {method} not allowed")).to_failure();
+        return HttpReply::json(origin, StatusCode::METHOD_NOT_ALLOWED, failure, headers);
+    }
+
+    let ctx = CallContext {
+        caller: CallerKind::Http,
+        bearer: request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(bearer_token),
+    };
+    let result = match body_json(request.body()) {
+        Ok(args) => run(tool, args, &ctx).await,
+        Err(err) => Err(err),
+    };
+    let mut headers = cors;
+    match result {
+        Ok(value) => HttpReply::json(origin, StatusCode::OK, value, headers),
+        Err(err) => {
+            if let AuthError::RateLimited { retry_after } = err {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            let status = StatusCode::from_u16(err.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            HttpReply::json(origin, status, err.to_failure(), headers)
+        }
+    }
+}
+
+fn body_json(body: &Body) -> Result<Value, AuthError> {
+    let bytes: &[u8] = match body {
+        Body::Empty => return Ok(Value::Object(Map::new())),
+        Body::Text(t) => t.as_bytes(),
+        Body::Binary(b) => b,
+        _ => return Err(AuthError::InvalidInput("unsupported body".into())),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_slice(bytes)
+        .map_err(|_| AuthError::InvalidInput("the body must be JSON".into()))
+}
+
+/// CORS headers when the request's `Origin` is allowed; none otherwise (the browser then blocks).
+fn cors_headers(cors: &CorsConfig, request: &HeaderMap) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let Some(origin) = request.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return headers;
+    };
+    let wildcard = cors.allowed_origins.iter().any(|o| o == "*");
+    if !wildcard && !cors.allowed_origins.iter().any(|o| o == origin) {
+        return headers;
+    }
+    let allow_origin = if wildcard {
+        HeaderValue::from_static("*")
+    } else {
+        HeaderValue::from_str(origin).unwrap_or(HeaderValue::from_static("null"))
+    };
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
+    headers.insert(header::VARY, HeaderValue::from_static("Origin"));
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, OPTIONS"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("authorization, content-type"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from(cors.max_age_seconds),
+    );
+    headers
+}
