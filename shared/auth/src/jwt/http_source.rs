@@ -69,3 +69,22 @@ impl JwksSource for HttpJwksSource {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn jwks_client_refuses_a_certificate_outside_the_amazon_roots() {
+        let (port, mut handshakes) = crate::tls::tests::self_signed_server().await;
+        let source = HttpJwksSource::for_issuer(
+            &format!("https://127.0.0.1:{port}/eu-west-1_pool"),
+            std::time::Duration::from_secs(5),
+            TrustStore::Amazon,
+        )
+        .unwrap();
+        assert!(JwksSource::fetch(&source).await.is_err());
+        let outcome = handshakes.recv().await.unwrap();
+        assert!(outcome.contains("UnknownCA"), "{outcome}");
+    }
+}
