@@ -4,7 +4,8 @@
 //! same work. The functions do their real work against the local stack (Cognito stand-in, moto).
 //! Prints medians, ratios, peak RSS and CPU; writes `target/bench/cold-start.json`.
 //!
-//! Usage: cold-start [--starts N]   (release binaries and bench/node are prepared by scripts/bench)
+//! Usage: `cargo bench -p booking-bench --bench cold-start -- [--starts N] [--bins DIR]`; the
+//! binaries are the ones the zips ship, unpacked by scripts/bench (see `booking_bench::bins_dir`).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -14,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use booking_auth_testing::runtime_api::{FakeRuntimeApi, QueuedInvocation, WhenEmpty};
 use booking_bench::{
-    Error, arg, bin_dir, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
+    Error, arg, bins_dir, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
     write_results,
 };
 use local_stack::{Functions, Stack, StackOptions, gateway_context};
@@ -120,7 +121,7 @@ fn expect(name: &str, out: &Value, ok: bool) -> Result<(), Error> {
 
 fn main() -> Result<(), Error> {
     let starts = arg("--starts", 21)? as usize;
-    let bins = bin_dir()?;
+    let bins = bins_dir();
     for name in [
         HELLO,
         "initiate-login",
@@ -132,7 +133,7 @@ fn main() -> Result<(), Error> {
         let path = bins.join(name);
         if !path.is_file() {
             return Err(format!(
-                "{} is missing: build with `cargo build --release` (scripts/bench does)",
+                "{} is missing: scripts/bench unpacks the shipped binaries there",
                 path.display()
             )
             .into());

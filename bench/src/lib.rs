@@ -14,14 +14,18 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
-/// The directory of this harness binary, where the function binaries of the same build are:
-/// `target/release`, or the target directory of a profile being compared (scripts/bench-profile).
-pub fn bin_dir() -> Result<PathBuf, Error> {
-    let exe = std::env::current_exe()?;
-    Ok(exe
-        .parent()
-        .ok_or("the harness binary has no directory")?
-        .to_path_buf())
+/// The value after `--name` on the command line, if given.
+pub fn arg_text(name: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != name).nth(1)
+}
+
+/// The binaries the cold-start harness starts, one file per function (`--bins DIR`): by default
+/// `target/bench/shipped/`, where scripts/bench unpacks the deployable zips, so what is timed is
+/// exactly what Lambda would run.
+pub fn bins_dir() -> PathBuf {
+    arg_text("--bins")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/bench/shipped"))
 }
 
 /// The number after `--name` on the command line, or `default`.
@@ -79,11 +83,12 @@ pub fn write_results(name: &str, results: &serde_json::Value) -> Result<(), Erro
     Ok(())
 }
 
-/// Where the harnesses write their JSON results.
+/// Where the harnesses write their JSON results (`--results DIR`): by default `target/bench`;
+/// a profile being compared keeps its results apart (scripts/bench-profile).
 pub fn results_dir() -> Result<PathBuf, Error> {
-    // Beside the build's own directory: target/bench for target/release, so a profile being
-    // compared (target/profile-NAME/release) keeps its results apart.
-    let dir = bin_dir()?.join("../bench");
+    let dir = arg_text("--results")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target/bench"));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
