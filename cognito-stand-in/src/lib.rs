@@ -12,8 +12,10 @@
 
 pub mod keys;
 mod ops;
+mod pool;
 mod server;
 mod state;
 
-pub use server::{StandIn, serve};
+pub use pool::StandIn;
+pub use server::serve;
 pub use state::Settings;

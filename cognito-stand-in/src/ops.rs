@@ -4,7 +4,7 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use crate::keys::b64;
-use crate::server::StandIn;
+use crate::pool::StandIn;
 use crate::state::{Message, RefreshToken, Session, State, Step, User, now};
 
 /// A Cognito error: the SDK maps `__type` to its typed error and keeps `message`.

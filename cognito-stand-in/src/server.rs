@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,60 +16,13 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::keys::{KeyError, SigningKey};
 use crate::ops::CognitoError;
+use crate::pool::StandIn;
 use crate::state::{Fault, FaultKind, Settings, State};
 
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
-pub struct StandIn {
-    settings: RwLock<Settings>,
-    state: Mutex<State>,
-    key: SigningKey,
-    base_url: String,
-}
-
 impl StandIn {
-    /// A stand-in whose issuer is `{base_url}/{user_pool_id}`.
-    pub fn new(settings: Settings, base_url: &str) -> Result<Self, KeyError> {
-        Ok(Self {
-            settings: RwLock::new(settings),
-            state: Mutex::new(State::default()),
-            key: SigningKey::generate(&format!("local-{}", uuid::Uuid::new_v4().simple()))?,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-        })
-    }
-
-    pub fn settings(&self) -> Settings {
-        self.settings
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    pub(crate) fn key(&self) -> &SigningKey {
-        &self.key
-    }
-
-    pub fn issuer(&self) -> String {
-        format!("{}/{}", self.base_url, self.settings().user_pool_id)
-    }
-
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Codes sent to `email` (case-insensitive), oldest first.
-    pub fn inbox(&self, email: &str) -> Vec<Value> {
-        let wanted = email.to_ascii_lowercase();
-        self.state()
-            .inbox
-            .iter()
-            .filter(|m| m.to.to_ascii_lowercase() == wanted)
-            .filter_map(|m| serde_json::to_value(m).ok())
-            .collect()
-    }
-
     async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
@@ -92,7 +45,7 @@ impl StandIn {
         match (method, path.as_str()) {
             (Method::POST, "/") => self.cognito(target, &body).await,
             (Method::GET, p) if p == format!("/{pool}/.well-known/jwks.json") => {
-                json_response(StatusCode::OK, &json!({"keys": [self.key.jwk()]}))
+                json_response(StatusCode::OK, &json!({"keys": [self.key().jwk()]}))
             }
             (Method::GET, p) if p == format!("/{pool}/.well-known/openid-configuration") => {
                 let issuer = self.issuer();

@@ -1,4 +1,4 @@
-//! The local stack: everything the four functions need, on loopback ports, with the unchanged
+//! The local stack: everything the functions need, on loopback ports, with the unchanged
 //! function binaries talking to it over real HTTP through the real AWS SDK.
 //!
 //! - Cognito: the in-repo stand-in (`cognito-stand-in`), served from this process;
@@ -7,11 +7,10 @@
 //!
 //! Everything started here is stopped when the [`Stack`] is dropped.
 
-mod process;
 mod stack;
 pub mod tables;
 
 pub use stack::{
-    DEMO_EMAIL, FUNCTIONS, Functions, Guest, HttpReply, ORIGIN, Stack, StackError, StackOptions,
+    DEMO_EMAIL, Functions, Guest, HttpReply, ORIGIN, Stack, StackError, StackOptions, functions,
     gateway_context,
 };

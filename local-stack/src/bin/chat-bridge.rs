@@ -11,6 +11,10 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use booking_auth::contract::{
+    GetMyReservationsContract, InitiateLoginContract, SignOutContract, ToolContract,
+    VerifyOtpContract,
+};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::combinators::BoxBody;
@@ -81,14 +85,13 @@ impl Stream {
     }
 
     /// Announce a tool call, run it, stream its output.
-    async fn tool(
+    async fn tool<C: ToolContract>(
         &mut self,
         bridge: &Arc<Bridge>,
-        function: &'static str,
-        tool: &'static str,
         input: Value,
         bearer: Option<String>,
     ) -> Value {
+        let tool = C::NAME;
         self.calls += 1;
         let id = format!("call-{}", self.calls);
         self.send(json!({"type": "start-step"})).await;
@@ -97,12 +100,10 @@ impl Stream {
         self.send(json!({"type": "tool-input-available", "toolCallId": id, "toolName": tool, "input": input})).await;
         let headers = bearer.map(|t| json!({"authorization": format!("Bearer {t}")}));
         let b = bridge.clone();
-        let output = tokio::task::spawn_blocking(move || {
-            b.stack.gateway_call(function, tool, input, headers)
-        })
-        .await
-        .map_err(|e| StackError(e.to_string()))
-        .and_then(|r| r);
+        let output = tokio::task::spawn_blocking(move || b.stack.call_tool::<C>(input, headers))
+            .await
+            .map_err(|e| StackError(e.to_string()))
+            .and_then(|r| r);
         match output {
             Ok(output) => {
                 self.send(
@@ -158,13 +159,7 @@ async fn converse(
     let lower = message.to_lowercase();
     if let Some(email) = find_email(&message) {
         let result = out
-            .tool(
-                &bridge,
-                "initiate-login",
-                "initiate_login",
-                json!({"email": email}),
-                None,
-            )
+            .tool::<InitiateLoginContract>(&bridge, json!({"email": email}), None)
             .await;
         if result["success"] == true {
             if let Ok(mut pending) = bridge.pending.lock() {
@@ -196,9 +191,7 @@ async fn converse(
             Some((email, session_token)) => {
                 let input =
                     json!({"email": email, "otp_code": code, "session_token": session_token});
-                let result = out
-                    .tool(&bridge, "verify-otp", "verify_otp", input, None)
-                    .await;
+                let result = out.tool::<VerifyOtpContract>(&bridge, input, None).await;
                 if result["event_type"] == "auth_tokens" {
                     if let Ok(mut p) = bridge.pending.lock() {
                         p.remove(&conversation);
@@ -229,9 +222,7 @@ async fn converse(
     .any(|p| lower.contains(p))
     {
         let input = json!({"refresh_token": refresh_token.unwrap_or_default()});
-        let result = out
-            .tool(&bridge, "sign-out", "sign_out", input, bearer)
-            .await;
+        let result = out.tool::<SignOutContract>(&bridge, input, bearer).await;
         let text = result["message"]
             .as_str()
             .unwrap_or("You are signed out.")
@@ -239,13 +230,7 @@ async fn converse(
         out.text(&text).await;
     } else if lower.contains("reservation") || lower.contains("booking") {
         let result = out
-            .tool(
-                &bridge,
-                "reservations",
-                "get_my_reservations",
-                json!({}),
-                bearer,
-            )
+            .tool::<GetMyReservationsContract>(&bridge, json!({}), bearer)
             .await;
         let text = match result["reservations"].as_array() {
             Some(list) if list.is_empty() => "You have no reservations yet.".to_owned(),
@@ -378,7 +363,7 @@ async fn handle(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
         (Method::POST, "/api/chat") => chat(bridge, req).await,
         (Method::GET, "/config.json") => json_response(
             StatusCode::OK,
-            &json!({"refreshUrl": bridge.stack.function_url("refresh")}),
+            &json!({"refreshUrl": bridge.stack.function_url(booking_auth::contract::RefreshContract::FUNCTION)}),
         ),
         // Development helpers for the browser test: the stand-in's inbox and pool settings.
         (Method::GET, "/dev/code") => {

@@ -4,6 +4,10 @@
 
 use std::time::Instant;
 
+use booking_auth::contract::{
+    GetMyReservationsContract, InitiateLoginContract, RefreshContract, ToolContract,
+    VerifyOtpContract,
+};
 use local_stack::{DEMO_EMAIL, Stack, StackError};
 use serde_json::{Value, json};
 
@@ -37,11 +41,9 @@ struct Journey<'a> {
 
 impl Journey<'_> {
     /// Call one tool as the Gateway would, print it, and check the outcome.
-    fn call(
+    fn call<C: ToolContract>(
         &mut self,
         title: &str,
-        function: &str,
-        tool: &str,
         args: Value,
         bearer: Option<&str>,
         expect: impl Fn(&Value) -> bool,
@@ -49,15 +51,14 @@ impl Journey<'_> {
         self.step += 1;
         let headers = bearer.map(|t| json!({"authorization": format!("Bearer {t}")}));
         let started = Instant::now();
-        let out = self
-            .stack
-            .gateway_call(function, tool, args.clone(), headers)?;
+        let out = self.stack.call_tool::<C>(args.clone(), headers)?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         let ok = expect(&out);
         println!(
-            "\n{} {}. {title}  [{tool}, {ms:.0} ms]",
+            "\n{} {}. {title}  [{}, {ms:.0} ms]",
             if ok { "✔" } else { "✘" },
-            self.step
+            self.step,
+            C::NAME
         );
         println!("   arguments: {}", shorten(&args));
         if bearer.is_some() {
@@ -86,10 +87,8 @@ fn run(stack: &Stack) -> Result<(), StackError> {
     );
     let mut j = Journey { stack, step: 0 };
 
-    let started = j.call(
+    let started = j.call::<InitiateLoginContract>(
         "The guest gives an email; a code is sent",
-        "initiate-login",
-        "initiate_login",
         json!({"email": DEMO_EMAIL}),
         None,
         |o| o["success"] == true,
@@ -97,10 +96,8 @@ fn run(stack: &Stack) -> Result<(), StackError> {
     let code = stack.latest_code(DEMO_EMAIL)?;
     println!("\n  ✉  The local inbox has the code for {DEMO_EMAIL}: {code}");
 
-    let tokens = j.call(
+    let tokens = j.call::<VerifyOtpContract>(
         "The guest types the code; the auth_tokens event is delivered",
-        "verify-otp",
-        "verify_otp",
         json!({"email": DEMO_EMAIL, "otp_code": code, "session_token": started["session_token"]}),
         None,
         |o| o["event_type"] == "auth_tokens",
@@ -110,19 +107,15 @@ fn run(stack: &Stack) -> Result<(), StackError> {
         .unwrap_or_default()
         .to_owned();
     let count = |o: &Value| o["reservations"].as_array().map(Vec::len).unwrap_or(0);
-    j.call(
+    j.call::<GetMyReservationsContract>(
         "Signed in: the guest's reservations",
-        "reservations",
-        "get_my_reservations",
         json!({}),
         Some(&access),
         |o| o["success"] == true && count(o) == 3,
     )?;
 
-    let refreshed = j.call(
+    let refreshed = j.call::<RefreshContract>(
         "The session is refreshed",
-        "refresh",
-        "refresh",
         json!({"refresh_token": tokens["refresh_token"]}),
         None,
         |o| o["event_type"] == "auth_tokens",
@@ -131,10 +124,8 @@ fn run(stack: &Stack) -> Result<(), StackError> {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    j.call(
+    j.call::<GetMyReservationsContract>(
         "Reservations with the new access token",
-        "reservations",
-        "get_my_reservations",
         json!({}),
         Some(&new_access),
         |o| count(o) == 3,
@@ -147,10 +138,8 @@ fn run(stack: &Stack) -> Result<(), StackError> {
         .map(|c| if c == 'A' { 'B' } else { 'A' })
         .unwrap_or('A');
     tampered.push(last);
-    j.call(
+    j.call::<GetMyReservationsContract>(
         "The same call with a tampered token is refused",
-        "reservations",
-        "get_my_reservations",
         json!({}),
         Some(&tampered),
         |o| o["error_code"] == "INVALID_TOKEN",

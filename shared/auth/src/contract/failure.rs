@@ -140,7 +140,7 @@ impl AuthError {
     }
 
     pub fn to_failure(&self) -> Value {
-        serde_json::to_value(self.failure()).unwrap_or_else(|_| Value::Null)
+        serde_json::to_value(self.failure()).unwrap_or(Value::Null)
     }
 
     /// The HTTP status a frontend sees for this failure.

@@ -1,0 +1,58 @@
+//! The stand-in's pool: its settings, its users, sessions and inbox, and its signing key. The
+//! operations on it are in `ops`, its HTTP front in `server`.
+
+use std::sync::{Mutex, RwLock};
+
+use serde_json::Value;
+
+use crate::keys::{KeyError, SigningKey};
+use crate::state::{Settings, State};
+
+pub struct StandIn {
+    pub(crate) settings: RwLock<Settings>,
+    state: Mutex<State>,
+    key: SigningKey,
+    base_url: String,
+}
+
+impl StandIn {
+    /// A stand-in whose issuer is `{base_url}/{user_pool_id}`.
+    pub fn new(settings: Settings, base_url: &str) -> Result<Self, KeyError> {
+        Ok(Self {
+            settings: RwLock::new(settings),
+            state: Mutex::new(State::default()),
+            key: SigningKey::generate(&format!("local-{}", uuid::Uuid::new_v4().simple()))?,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn key(&self) -> &SigningKey {
+        &self.key
+    }
+
+    pub fn issuer(&self) -> String {
+        format!("{}/{}", self.base_url, self.settings().user_pool_id)
+    }
+
+    pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Codes sent to `email` (case-insensitive), oldest first.
+    pub fn inbox(&self, email: &str) -> Vec<Value> {
+        let wanted = email.to_ascii_lowercase();
+        self.state()
+            .inbox
+            .iter()
+            .filter(|m| m.to.to_ascii_lowercase() == wanted)
+            .filter_map(|m| serde_json::to_value(m).ok())
+            .collect()
+    }
+}

@@ -1,0 +1,315 @@
+//! Start, drive and stop the local stack. One `Stack`, its concerns in one module each:
+//! [`processes`] (moto and `cargo lambda watch`), [`seed`] (tables, users, guests and their
+//! reservations), [`standin`] (controlling the Cognito stand-in and reading its inbox) and
+//! [`invoke`] (calling the functions as Lambda, the Gateway and a function URL would).
+
+mod invoke;
+mod processes;
+mod seed;
+mod standin;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+use bytes::Bytes;
+use cognito_stand_in::{Settings, StandIn};
+use http_body_util::Full;
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use crate::tables::{self, TableDef};
+pub use invoke::gateway_context;
+use processes::{ChildGuard, free_port};
+
+/// The function binaries, as `cargo lambda watch` names them: one per tool of the catalog.
+pub fn functions() -> Vec<&'static str> {
+    booking_auth::contract::catalog()
+        .iter()
+        .map(|tool| tool.function)
+        .collect()
+}
+/// The browser origin the functions allow (CORS) in the local stack.
+pub const ORIGIN: &str = "http://localhost:5173";
+pub const DEMO_EMAIL: &str = "demo.guest@example.com";
+const REGION: &str = "eu-west-1";
+
+#[derive(Debug)]
+pub struct StackError(pub String);
+
+impl std::fmt::Display for StackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StackError {}
+
+impl From<String> for StackError {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl From<std::io::Error> for StackError {
+    fn from(e: std::io::Error) -> Self {
+        Self(e.to_string())
+    }
+}
+
+type Result<T, E = StackError> = std::result::Result<T, E>;
+
+/// An HTTP answer from a function URL.
+#[derive(Debug, Clone)]
+pub struct HttpReply {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Value,
+}
+
+/// A guest created in the stand-in pool (and, when seeded, in the guest table).
+#[derive(Debug, Clone)]
+pub struct Guest {
+    pub email: String,
+    pub sub: String,
+    pub guest_id: String,
+}
+
+/// Which build of the functions `cargo lambda watch` serves, if any.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Functions {
+    #[default]
+    Debug,
+    Release,
+    /// Only Cognito and DynamoDB: for a harness that runs the function binaries itself.
+    None,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StackOptions {
+    /// More browser origins allowed by CORS (a page served elsewhere).
+    pub extra_origins: Vec<String>,
+    pub functions: Functions,
+}
+
+pub struct Stack {
+    rt: tokio::runtime::Runtime,
+    root: PathBuf,
+    logs: PathBuf,
+    moto: Option<ChildGuard>,
+    moto_port: u16,
+    watch: Option<ChildGuard>,
+    watch_port: u16,
+    standin: Arc<StandIn>,
+    standin_url: String,
+    tables: Vec<TableDef>,
+    cors_origins: Vec<String>,
+    http: HttpClient<HttpConnector, Full<Bytes>>,
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub cognito: aws_sdk_cognitoidentityprovider::Client,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn venv_bin(root: &Path, name: &str) -> Result<PathBuf> {
+    let path = root.join(".local/venv/bin").join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(StackError(format!(
+            "{} is missing: run scripts/setup-local first",
+            path.display()
+        )))
+    }
+}
+
+impl Stack {
+    /// Start everything: moto, the Cognito stand-in, the tables, and `cargo lambda watch` with all
+    /// four functions warmed up (built once; later starts reuse the binaries).
+    pub fn start() -> Result<Self> {
+        Self::start_with(&[])
+    }
+
+    /// Like [`Stack::start`], allowing CORS for more browser origins (a page served elsewhere).
+    pub fn start_with(extra_origins: &[String]) -> Result<Self> {
+        Self::start_with_options(StackOptions {
+            extra_origins: extra_origins.to_vec(),
+            ..StackOptions::default()
+        })
+    }
+
+    /// Start the stack as `options` say: benchmarks want release builds, or no functions at all.
+    pub fn start_with_options(options: StackOptions) -> Result<Self> {
+        let extra_origins = &options.extra_origins;
+        let root = workspace_root();
+        let logs = root.join("target/local-stack");
+        std::fs::create_dir_all(&logs)?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+
+        // Cognito stand-in, served from this process.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let standin_url = format!("http://{}", listener.local_addr()?);
+        let standin = Arc::new(
+            StandIn::new(Settings::default(), &standin_url)
+                .map_err(|e| StackError(e.to_string()))?,
+        );
+        {
+            let standin = standin.clone();
+            rt.spawn(async move {
+                if let Ok(listener) = tokio::net::TcpListener::from_std(listener) {
+                    cognito_stand_in::serve(listener, standin).await;
+                }
+            });
+        }
+
+        let moto_port = free_port()?;
+        let sdk_region = Region::new(REGION);
+        let credentials = Credentials::new("local", "local", None, None, "local-stack");
+        let dynamodb = aws_sdk_dynamodb::Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+                .region(aws_sdk_dynamodb::config::Region::new(REGION))
+                .credentials_provider(credentials.clone())
+                .endpoint_url(format!("http://127.0.0.1:{moto_port}"))
+                .build(),
+        );
+        let cognito = aws_sdk_cognitoidentityprovider::Client::from_conf(
+            aws_sdk_cognitoidentityprovider::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(sdk_region)
+                .credentials_provider(credentials)
+                .endpoint_url(&standin_url)
+                .build(),
+        );
+        let mut stack = Self {
+            rt,
+            root,
+            logs,
+            moto: None,
+            moto_port,
+            watch: None,
+            watch_port: free_port()?,
+            standin,
+            standin_url,
+            tables: tables::load()?,
+            cors_origins: std::iter::once(ORIGIN.to_owned())
+                .chain(extra_origins.iter().cloned())
+                .collect(),
+            http: HttpClient::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
+            dynamodb,
+            cognito,
+        };
+        stack.start_dynamodb()?;
+        match options.functions {
+            Functions::Debug => stack.start_functions(false)?,
+            Functions::Release => stack.start_functions(true)?,
+            Functions::None => {}
+        }
+        Ok(stack)
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.rt.block_on(future)
+    }
+
+    pub fn logs_dir(&self) -> &Path {
+        &self.logs
+    }
+
+    pub fn invoke_port(&self) -> u16 {
+        self.watch_port
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.standin.settings()
+    }
+
+    /// The environment the functions run with: only standard AWS variables point them here.
+    pub fn function_env(&self) -> Vec<(String, String)> {
+        let s = self.settings();
+        let mut env = vec![
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID", "local".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                format!("http://127.0.0.1:{}", self.moto_port),
+            ),
+            (
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                self.standin_url.clone(),
+            ),
+            ("USER_POOL_ID", s.user_pool_id.clone()),
+            ("USER_POOL_CLIENT_ID", s.client_id.clone()),
+            ("COGNITO_ISSUER", self.standin.issuer()),
+            ("CORS_ALLOWED_ORIGINS", self.cors_origins.join(",")),
+            // Readers refuse access tokens of signed-out sessions.
+            ("REVOCATION_CHECK", "true".to_owned()),
+            // A short leeway keeps expiry tests quick.
+            ("JWT_LEEWAY_SECONDS", "1".to_owned()),
+        ];
+        for t in &self.tables {
+            env.push((t.env.as_str(), t.local_name.clone()));
+        }
+        env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// Write the function environment as an env file for `cargo lambda watch --env-file`.
+    pub fn write_env_file(&self) -> Result<PathBuf> {
+        let path = self.logs.join("functions.env");
+        let text: String = self
+            .function_env()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect();
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+
+    /// Clean state: empty tables, a fresh pool (no users, sessions or inbox), default settings, no faults.
+    pub fn reset(&mut self) -> Result<()> {
+        if self.moto.is_none() {
+            self.start_dynamodb()?;
+        }
+        self.rt.block_on(async {
+            for table in &self.tables {
+                self.dynamodb
+                    .delete_table()
+                    .table_name(&table.local_name)
+                    .send()
+                    .await
+                    .map_err(|e| format!("DeleteTable {}: {e:?}", table.local_name))?;
+            }
+            self.create_tables().await?;
+            let defaults = serde_json::to_value(Settings::default()).map_err(|e| e.to_string())?;
+            self.control("POST", "/_config", Some(defaults)).await?;
+            self.control("POST", "/_reset", Some(json!({}))).await?;
+            Ok(())
+        })
+    }
+
+    /// Stop everything this stack started.
+    pub fn stop(&mut self) {
+        if let Some(mut watch) = self.watch.take() {
+            watch.stop();
+        }
+        self.stop_dynamodb();
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
