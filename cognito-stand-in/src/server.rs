@@ -2,17 +2,11 @@
 //! documents, and the control endpoints tests and developers use.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use http::{Method, StatusCode};
+use loopback_http::{Request, Response, read_body};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -23,7 +17,7 @@ use crate::state::{Fault, FaultKind, Settings, State};
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
 impl StandIn {
-    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    async fn handle(self: Arc<Self>, req: Request) -> Response {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let query = req.uri().query().unwrap_or_default().to_owned();
@@ -32,14 +26,11 @@ impl StandIn {
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let body = match req.into_body().collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(_) => {
-                return json_response(
-                    StatusCode::BAD_REQUEST,
-                    &json!({"message": "unreadable body"}),
-                );
-            }
+        let Some(body) = read_body(req.into_body()).await else {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                &json!({"message": "unreadable body"}),
+            );
         };
         let pool = self.settings().user_pool_id;
         match (method, path.as_str()) {
@@ -121,7 +112,7 @@ impl StandIn {
         }
     }
 
-    async fn cognito(&self, target: Option<String>, body: &[u8]) -> Response<Full<Bytes>> {
+    async fn cognito(&self, target: Option<String>, body: &[u8]) -> Response {
         let Some(operation) = target
             .as_deref()
             .and_then(|t| t.strip_prefix(TARGET_PREFIX))
@@ -205,17 +196,12 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/x-amz-json-1.1"),
-    );
-    response
+/// Cognito answers in its AWS JSON 1.1 content type, errors included.
+fn json_response(status: StatusCode, body: &Value) -> Response {
+    loopback_http::json(status, "application/x-amz-json-1.1", body)
 }
 
-fn error_response(e: &CognitoError) -> Response<Full<Bytes>> {
+fn error_response(e: &CognitoError) -> Response {
     let mut response = json_response(
         StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
         &json!({"__type": e.kind, "message": e.message}),
@@ -228,16 +214,5 @@ fn error_response(e: &CognitoError) -> Response<Full<Bytes>> {
 
 /// Serve `standin` on `listener` until the task is dropped or aborted.
 pub async fn serve(listener: TcpListener, standin: Arc<StandIn>) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let standin = standin.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let standin = standin.clone();
-                async move { Ok::<_, Infallible>(standin.handle(req).await) }
-            });
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+    loopback_http::serve(listener, move |req| standin.clone().handle(req)).await;
 }

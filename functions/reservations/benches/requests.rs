@@ -9,11 +9,10 @@ use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::reservations::ReservationStore;
-use booking_auth::invoke::{EnvelopeConfig, Invocation, Reply, Tool, route};
 use booking_auth::jwt::JwtVerifier;
 use booking_auth_testing::{
     StaticJwks, TestKey, access_claims, cognito_config, fixture_envelope_config,
-    fixture_invocation, item, jwt_config,
+    fixture_invocation, item, jwt_config, route_blocking,
 };
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use reservations::GetMyReservations;
@@ -21,17 +20,6 @@ use serde_json::json;
 
 const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
 const TOKEN_PLACEHOLDER: &str = "REPLACE_WITH_ACCESS_TOKEN";
-
-fn run<T: Tool>(
-    rt: &tokio::runtime::Runtime,
-    tool: &T,
-    config: &EnvelopeConfig,
-    invocation: Invocation,
-) -> serde_json::Value {
-    rt.block_on(route(tool, config, invocation))
-        .map(Reply::into_payload)
-        .unwrap()
-}
 
 /// The reservations tool over a DynamoDB client whose transport answers in memory, every time.
 fn reservations_tool(key: &TestKey, verified_cache_size: usize) -> GetMyReservations {
@@ -80,12 +68,12 @@ fn reservations(c: &mut Criterion) {
             let invocation =
                 fixture_invocation("reservations", kind, &[(TOKEN_PLACEHOLDER, &token)]);
             // One call outside the timing: loads the JWKS and checks the answer is the real one.
-            let out = run(&rt, &tool, &config, invocation.clone());
+            let out = route_blocking(&rt, &tool, &config, invocation.clone());
             assert!(out.to_string().contains("RES-2"), "{out}");
             group.bench_function(format!("{kind}_{label}"), |b| {
                 b.iter_batched(
                     || invocation.clone(),
-                    |i| run(&rt, &tool, &config, i),
+                    |i| route_blocking(&rt, &tool, &config, i),
                     BatchSize::SmallInput,
                 )
             });

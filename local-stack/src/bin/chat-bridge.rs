@@ -16,18 +16,13 @@ use booking_auth::contract::{
     VerifyOtpContract,
 };
 use bytes::Bytes;
-use http::{Method, Request, Response, StatusCode, header};
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use http::{Method, StatusCode, header};
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
 use local_stack::{Stack, StackError};
+use loopback_http::{Request, Response, read_body};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
-
-type Body = BoxBody<Bytes, Infallible>;
 
 struct Bridge {
     stack: Stack,
@@ -36,12 +31,9 @@ struct Bridge {
     pending: Mutex<HashMap<String, (String, Value)>>,
 }
 
-fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
-    let mut response = Response::new(Full::new(body.into()).boxed());
-    *response.status_mut() = status;
-    if let Ok(v) = header::HeaderValue::from_str(content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
+/// Every answer of the bridge carries sessions or tokens: never cached.
+fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response {
+    let mut response = loopback_http::respond(status, content_type, body);
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
@@ -49,7 +41,7 @@ fn full(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Respo
     response
 }
 
-fn json_response(status: StatusCode, value: &Value) -> Response<Body> {
+fn json_response(status: StatusCode, value: &Value) -> Response {
     full(status, "application/json", value.to_string())
 }
 
@@ -269,21 +261,18 @@ async fn converse(
     let _ = out.tx.send(Bytes::from_static(b"data: [DONE]\n\n")).await;
 }
 
-async fn chat(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
+async fn chat(bridge: Arc<Bridge>, req: Request) -> Response {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::to_owned);
-    let body = match req.into_body().collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return json_response(
-                StatusCode::BAD_REQUEST,
-                &json!({"message": "unreadable body"}),
-            );
-        }
+    let Some(body) = read_body(req.into_body()).await else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "unreadable body"}),
+        );
     };
     let Ok(request) = serde_json::from_slice::<Value>(&body) else {
         return json_response(
@@ -331,7 +320,7 @@ async fn chat(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
     response
 }
 
-fn static_file(root: &std::path::Path, path: &str) -> Response<Body> {
+fn static_file(root: &std::path::Path, path: &str) -> Response {
     if path.contains("..") {
         return full(StatusCode::NOT_FOUND, "text/plain", "not found");
     }
@@ -356,7 +345,7 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| StackError(e.to_string()))?
 }
 
-async fn handle(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
+async fn handle(bridge: Arc<Bridge>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
     match (req.method().clone(), path.as_str()) {
@@ -378,12 +367,7 @@ async fn handle(bridge: Arc<Bridge>, req: Request<Incoming>) -> Response<Body> {
             }
         }
         (Method::POST, "/dev/pool") => {
-            let body = req
-                .into_body()
-                .collect()
-                .await
-                .map(|b| b.to_bytes())
-                .unwrap_or_default();
+            let body = read_body(req.into_body()).await.unwrap_or_default();
             let patch: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let b = bridge.clone();
             match blocking(move || b.stack.configure_pool(patch)).await {
@@ -460,20 +444,7 @@ fn main() -> std::process::ExitCode {
         let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
             return;
         };
-        let serve = async {
-            while let Ok((stream, _)) = listener.accept().await {
-                let bridge = bridge.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |req| {
-                        let bridge = bridge.clone();
-                        async move { Ok::<_, Infallible>(handle(bridge, req).await) }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        };
+        let serve = loopback_http::serve(listener, move |req| handle(bridge.clone(), req));
         tokio::select! {
             _ = serve => {}
             _ = tokio::signal::ctrl_c() => {}

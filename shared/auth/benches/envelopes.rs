@@ -11,9 +11,10 @@ use booking_auth::AuthError;
 use booking_auth::aws::upstream::Fault;
 use booking_auth::contract::{GetMyReservationsContract, ReservationsArgs, ReservationsResult};
 use booking_auth::domain::error::TokenRejection;
-use booking_auth::invoke::{CallContext, EnvelopeConfig, Invocation, Reply, Tool, route};
+use booking_auth::invoke::{CallContext, Tool};
 use booking_auth_testing::{
     CALLER_KINDS, TestKey, access_claims, fixture_envelope_config, fixture_invocation,
+    route_blocking,
 };
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -40,17 +41,6 @@ impl Tool for Echo {
     }
 }
 
-fn run<T: Tool>(
-    rt: &tokio::runtime::Runtime,
-    tool: &T,
-    config: &EnvelopeConfig,
-    invocation: Invocation,
-) -> serde_json::Value {
-    rt.block_on(route(tool, config, invocation))
-        .map(Reply::into_payload)
-        .unwrap()
-}
-
 fn envelopes(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -64,7 +54,7 @@ fn envelopes(c: &mut Criterion) {
         group.bench_function(kind, |b| {
             b.iter_batched(
                 || invocation.clone(),
-                |i| run(&rt, &Echo, &config, i),
+                |i| route_blocking(&rt, &Echo, &config, i),
                 BatchSize::SmallInput,
             )
         });

@@ -169,20 +169,12 @@ pub mod runtime_api {
     //! for the cold-start benchmark, never answers ([`WhenEmpty`]).
 
     use std::collections::VecDeque;
-    use std::convert::Infallible;
     use std::sync::{Arc, Mutex};
     use std::time::Instant;
 
-    use tokio::sync::Notify;
-
-    use bytes::Bytes;
-    use http_body_util::{BodyExt, Full};
-    use hyper::body::Incoming;
-    use hyper::server::conn::http1;
-    use hyper::service::service_fn;
-    use hyper::{Request, Response};
-    use hyper_util::rt::TokioIo;
+    use loopback_http::{Request, Response, full, read_body};
     use serde_json::Value;
+    use tokio::sync::Notify;
 
     #[derive(Debug, Clone)]
     pub struct QueuedInvocation {
@@ -243,17 +235,9 @@ pub mod runtime_api {
                 on_post: Notify::new(),
             });
             let s = shared.clone();
-            let task = tokio::spawn(async move {
-                while let Ok((stream, _)) = listener.accept().await {
-                    let s = s.clone();
-                    tokio::spawn(async move {
-                        let service = service_fn(move |req| answer(req, s.clone()));
-                        let _ = http1::Builder::new()
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-            });
+            let task = tokio::spawn(loopback_http::serve(listener, move |req| {
+                answer(req, s.clone())
+            }));
             Self {
                 address,
                 shared,
@@ -300,25 +284,22 @@ pub mod runtime_api {
         }
     }
 
-    async fn answer(
-        req: Request<Incoming>,
-        shared: Arc<Shared>,
-    ) -> Result<Response<Full<Bytes>>, Infallible> {
+    async fn answer(req: Request, shared: Arc<Shared>) -> Response {
         let at = Instant::now();
         let path = req.uri().path().to_owned();
-        if req.method() == hyper::Method::GET && path.ends_with("/invocation/next") {
+        if req.method() == http::Method::GET && path.ends_with("/invocation/next") {
             shared.nexts.lock().expect("nexts lock").push(at);
             let next = shared.queue.lock().expect("queue lock").pop_front();
             let Some(inv) = next else {
                 if shared.when_empty == WhenEmpty::Hold {
                     std::future::pending::<()>().await;
                 }
-                return Ok(Response::builder()
+                return http::Response::builder()
                     .status(500)
-                    .body(Full::new(Bytes::from_static(b"no more invocations")))
-                    .expect("response"));
+                    .body(full("no more invocations"))
+                    .expect("response");
             };
-            let mut builder = Response::builder()
+            let mut builder = http::Response::builder()
                 .status(200)
                 .header("lambda-runtime-aws-request-id", &inv.request_id)
                 .header("lambda-runtime-deadline-ms", "99999999999999")
@@ -329,16 +310,11 @@ pub mod runtime_api {
             if let Some(ctx) = &inv.client_context {
                 builder = builder.header("lambda-runtime-client-context", ctx);
             }
-            return Ok(builder
-                .body(Full::new(Bytes::from(inv.payload.to_string())))
-                .expect("response"));
+            return builder
+                .body(full(inv.payload.to_string()))
+                .expect("response");
         }
-        let body = req
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
+        let body = read_body(req.into_body()).await.unwrap_or_default();
         let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
         shared
             .posted
@@ -346,10 +322,10 @@ pub mod runtime_api {
             .expect("posted lock")
             .push(Posted { path, body, at });
         shared.on_post.notify_waiters();
-        Ok(Response::builder()
+        http::Response::builder()
             .status(202)
-            .body(Full::new(Bytes::from_static(b"{}")))
-            .expect("response"))
+            .body(full("{}"))
+            .expect("response")
     }
 }
 
@@ -451,6 +427,19 @@ pub async fn invoke_fixture<T: Tool>(
         headers: headers.map(Value::Object).unwrap_or(Value::Null),
         body: reply.tool_answer(),
     }
+}
+
+/// Route `invocation` to `tool` on `rt` and render the payload, as the runtime does; the
+/// benchmarks time this.
+pub fn route_blocking<T: Tool>(
+    rt: &tokio::runtime::Runtime,
+    tool: &T,
+    config: &EnvelopeConfig,
+    invocation: Invocation,
+) -> Value {
+    rt.block_on(route(tool, config, invocation))
+        .map(booking_auth::invoke::Reply::into_payload)
+        .expect("not an internal error")
 }
 
 /// Cognito's `AuthenticationResult` for `sub`, with ID and access tokens signed by `key`.
