@@ -42,6 +42,9 @@ impl Default for Settings {
     }
 }
 
+/// Epoch seconds with their fraction: Cognito's wire format for dates (`UserCreateDate`), and
+/// precise enough that a session of a second or two expires when a test expects. The functions
+/// keep whole seconds (`booking_auth::domain::clock`); this clock belongs to the emulated service.
 pub fn now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -131,7 +131,7 @@ fn venv_bin(root: &Path, name: &str) -> Result<PathBuf> {
 
 impl Stack {
     /// Start everything: moto, the Cognito stand-in, the tables, and `cargo lambda watch` with all
-    /// four functions warmed up (built once; later starts reuse the binaries).
+    /// functions warmed up (built once; later starts reuse the binaries).
     pub fn start() -> Result<Self> {
         Self::start_with(&[])
     }
