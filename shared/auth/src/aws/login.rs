@@ -3,7 +3,11 @@
 //! conditional write, so parallel calls cannot exceed a limit or reuse a login.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::AttributeValue;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::{Deserialize, Serialize};
 
 use super::upstream::Fault;
@@ -262,24 +266,14 @@ impl LoginStore {
     /// Give back an attempt that never reached a verdict (Cognito throttled or unreachable).
     pub async fn refund_attempt(&self, token: &SessionToken) {
         let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(token.record_key()))
+            .update_pending(token)
             .update_expression("SET attempts = attempts - :one")
             .condition_expression("attempts > :zero AND #status = :pending")
-            .expression_attribute_names("#status", "status")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":zero", AttributeValue::N("0".into()))
-            .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
             .send()
             .await;
-        if let Err(err) = result {
-            tracing::warn!(
-                code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
-                "could not refund an attempt"
-            );
-        }
+        warn_on_failure(result, "could not refund an attempt");
     }
 
     /// Mark a login used so it can never be answered again (after success, or after Cognito refused
@@ -287,23 +281,24 @@ impl LoginStore {
     /// failing a sign-in that already succeeded.
     pub async fn finish_login(&self, token: &SessionToken) {
         let result = self
-            .client
+            .update_pending(token)
+            .update_expression("SET #status = :used REMOVE cognito_session")
+            .condition_expression("#status = :pending")
+            .expression_attribute_values(":used", AttributeValue::S("used".into()))
+            .send()
+            .await;
+        warn_on_failure(result, "could not mark login used");
+    }
+
+    /// An update of `token`'s login with `#status` and `:pending` bound; the caller says what
+    /// it changes and under which condition.
+    fn update_pending(&self, token: &SessionToken) -> UpdateItemFluentBuilder {
+        self.client
             .update_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(token.record_key()))
-            .update_expression("SET #status = :used REMOVE cognito_session")
-            .condition_expression("#status = :pending")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":used", AttributeValue::S("used".into()))
             .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
-            .send()
-            .await;
-        if let Err(err) = result {
-            tracing::warn!(
-                code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
-                "could not mark login used"
-            );
-        }
     }
 
     async fn get<T: for<'de> Deserialize<'de>>(&self, pk: &str) -> Result<Option<T>, AuthError> {
@@ -317,6 +312,19 @@ impl LoginStore {
             .await
             .map_err(|e| Fault::from_sdk(&e).into_error("GetItem"))?;
         out.item.map(from_item).transpose()
+    }
+}
+
+/// A best-effort write: its failure is logged (the code only), not returned.
+fn warn_on_failure<T, E: ProvideErrorMetadata>(
+    result: Result<T, SdkError<E, HttpResponse>>,
+    what: &'static str,
+) {
+    if let Err(err) = result {
+        tracing::warn!(
+            code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
+            "{what}"
+        );
     }
 }
 
