@@ -13,12 +13,16 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use booking_auth::contract::{
+    GetMyReservationsContract, InitiateLoginContract, RefreshContract, SignOutContract,
+    ToolContract, VerifyOtpContract,
+};
 use booking_auth_testing::runtime_api::{FakeRuntimeApi, QueuedInvocation, WhenEmpty};
 use booking_bench::{
     Error, arg, bins_dir, cpu_ns, median, peak_rss_kib, quantile, results_dir, workspace_root,
     write_results,
 };
-use local_stack::{Functions, Stack, StackOptions, gateway_context};
+use local_stack::{Functions, Stack, StackOptions, functions, gateway_context};
 use serde_json::{Value, json};
 
 const HELLO: &str = "hello-runtime";
@@ -122,14 +126,7 @@ fn expect(name: &str, out: &Value, ok: bool) -> Result<(), Error> {
 fn main() -> Result<(), Error> {
     let starts = arg("--starts", 21)? as usize;
     let bins = bins_dir();
-    for name in [
-        HELLO,
-        "initiate-login",
-        "verify-otp",
-        "refresh",
-        "reservations",
-        "sign-out",
-    ] {
+    for name in std::iter::once(HELLO).chain(functions()) {
         let path = bins.join(name);
         if !path.is_file() {
             return Err(format!(
@@ -184,17 +181,21 @@ fn main() -> Result<(), Error> {
 
         let out = h.start(HELLO, json!({}), None)?;
         expect(HELLO, &out, out["hello"] == "world")?;
-        let started = h.start("initiate-login", json!({"email": email}), None)?;
+        let started = h.start(
+            InitiateLoginContract::FUNCTION,
+            json!({"email": email}),
+            None,
+        )?;
         expect("initiate-login", &started, started["success"] == true)?;
         let code = h.stack.latest_code(&email)?;
         let tokens = h.start(
-            "verify-otp",
+            VerifyOtpContract::FUNCTION,
             json!({"email": email, "otp_code": code, "session_token": started["session_token"]}),
             None,
         )?;
         expect("verify-otp", &tokens, tokens["event_type"] == "auth_tokens")?;
         let refreshed = h.start(
-            "refresh",
+            RefreshContract::FUNCTION,
             json!({"refresh_token": tokens["refresh_token"]}),
             None,
         )?;
@@ -204,14 +205,14 @@ fn main() -> Result<(), Error> {
             refreshed["event_type"] == "auth_tokens",
         )?;
         let bearer = json!({"authorization": format!("Bearer {}", tokens["access_token"].as_str().unwrap_or_default())});
-        let context = gateway_context("get_my_reservations", Some(bearer));
-        for name in ["reservations", NODE] {
+        let context = gateway_context(GetMyReservationsContract::NAME, Some(bearer));
+        for name in [GetMyReservationsContract::FUNCTION, NODE] {
             let out = h.start(name, json!({}), Some(context.clone()))?;
             let count = out["reservations"].as_array().map(Vec::len);
             expect(name, &out, out["success"] == true && count == Some(3))?;
         }
         let out = h.start(
-            "sign-out",
+            SignOutContract::FUNCTION,
             json!({"refresh_token": tokens["refresh_token"], "access_token": tokens["access_token"]}),
             None,
         )?;

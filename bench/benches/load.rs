@@ -6,6 +6,7 @@
 //!
 //! Usage: load [--calls N] [--concurrency C] [--max-seconds S]
 
+use booking_auth::contract::{GetMyReservationsContract, ToolContract};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -29,11 +30,15 @@ fn main() -> Result<(), Error> {
         session["access_token"].as_str().unwrap_or_default()
     );
     let context = gateway_context(
-        "get_my_reservations",
+        GetMyReservationsContract::NAME,
         Some(json!({"authorization": bearer})),
     );
     let call = || -> Result<(), Error> {
-        let out = stack.invoke("reservations", json!({}), Some(context.clone()))?;
+        let out = stack.invoke(
+            GetMyReservationsContract::FUNCTION,
+            json!({}),
+            Some(context.clone()),
+        )?;
         match out["reservations"].as_array().map(Vec::len) {
             Some(3) if out["success"] == true => Ok(()),
             _ => Err(format!("unexpected answer {out}").into()),

@@ -19,13 +19,17 @@ pub fn arg_text(name: &str) -> Option<String> {
     std::env::args().skip_while(|a| a != name).nth(1)
 }
 
+/// The directory after `--name`; a relative one is taken from the workspace root, since
+/// `cargo bench` runs a harness in its own package's folder.
+fn arg_dir(name: &str) -> Option<PathBuf> {
+    arg_text(name).map(|dir| workspace_root().join(dir))
+}
+
 /// The binaries the cold-start harness starts, one file per function (`--bins DIR`): by default
 /// `target/bench/shipped/`, where scripts/bench unpacks the deployable zips, so what is timed is
 /// exactly what Lambda would run.
 pub fn bins_dir() -> PathBuf {
-    arg_text("--bins")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/bench/shipped"))
+    arg_dir("--bins").unwrap_or_else(|| workspace_root().join("target/bench/shipped"))
 }
 
 /// The number after `--name` on the command line, or `default`.
@@ -86,9 +90,7 @@ pub fn write_results(name: &str, results: &serde_json::Value) -> Result<(), Erro
 /// Where the harnesses write their JSON results (`--results DIR`): by default `target/bench`;
 /// a profile being compared keeps its results apart (scripts/bench-profile).
 pub fn results_dir() -> Result<PathBuf, Error> {
-    let dir = arg_text("--results")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target/bench"));
+    let dir = arg_dir("--results").unwrap_or_else(|| workspace_root().join("target/bench"));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }
