@@ -101,6 +101,14 @@ async fn a_gateway_call_with_nested_propagated_headers_reaches_the_handler() {
         "{logs}"
     );
     assert!(!logs.contains(&forged));
+    // Each refusal is logged once, where the tool's outcome is known, with its code and caller.
+    let refusals: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("tool refused the call"))
+        .collect();
+    assert_eq!(refusals.len(), 2, "{logs}");
+    assert!(refusals[0].contains("INVALID_TOKEN") && refusals[0].contains("with-header"));
+    assert!(refusals[1].contains("AUTH_REQUIRED") && refusals[1].contains("Gateway"));
 }
 
 #[tokio::test]

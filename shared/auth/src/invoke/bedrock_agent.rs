@@ -7,7 +7,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{CallContext, CallerKind, Tool, ToolContract, as_result, bearer_token, run};
+use super::{
+    CallContext, CallerKind, Tool, ToolContract, as_result, bearer_token, log_failure, run,
+};
 use crate::domain::error::AuthError;
 
 /// An action group's answer: the envelope, and the tool's answer inside it.
@@ -48,10 +50,12 @@ pub(super) async fn answer<T: Tool>(tool: &T, payload: Value) -> Result<AgentRep
         };
         run(tool, Value::Object(arguments(&payload)), &ctx).await
     } else {
-        Err(AuthError::InvalidInput(format!(
+        let err = AuthError::InvalidInput(format!(
             "this action group function serves {}",
             T::Contract::NAME
-        )))
+        ));
+        log_failure(CallerKind::BedrockAgent, &err);
+        Err(err)
     };
     let status = match &result {
         Ok(_) => 200,

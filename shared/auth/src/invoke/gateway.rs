@@ -6,7 +6,9 @@
 use serde_json::{Map, Value};
 
 use super::runtime::Invocation;
-use super::{CallContext, CallerKind, Tool, ToolContract, as_result, bearer_token, run};
+use super::{
+    CallContext, CallerKind, Tool, ToolContract, as_result, bearer_token, log_failure, run,
+};
 use crate::domain::error::AuthError;
 
 /// The client-context key that names the tool a Gateway call is for.
@@ -31,6 +33,7 @@ pub(super) async fn answer<T: Tool>(tool: &T, invocation: Invocation) -> Result<
                     "this function serves the tool {}",
                     T::Contract::NAME
                 ));
+                log_failure(CallerKind::Gateway, &err);
                 return Ok(err.to_failure());
             }
             CallContext {

@@ -8,7 +8,9 @@ use lambda_http::aws_lambda_events::encodings::Body;
 use lambda_http::request::{LambdaRequest, RequestOrigin};
 use serde_json::{Map, Value};
 
-use super::{CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, bearer_token, run};
+use super::{
+    CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, bearer_token, log_failure, run,
+};
 use crate::config::CorsConfig;
 use crate::domain::error::AuthError;
 
@@ -94,8 +96,8 @@ pub(super) async fn answer<T: Tool>(
         Err(_) => {
             // Looked like HTTP but lambda_http cannot read it. The serde message could quote a
             // header value (a token), so it is not logged.
-            tracing::warn!("unreadable HTTP event");
             let failure = AuthError::InvalidInput("unreadable HTTP event".into());
+            log_failure(CallerKind::Http, &failure);
             return HttpReply::json(
                 RequestOrigin::ApiGatewayV2,
                 StatusCode::BAD_REQUEST,
@@ -126,8 +128,14 @@ pub(super) async fn answer<T: Tool>(
             "POST, OPTIONS"
         };
         headers.insert(header::ALLOW, HeaderValue::from_static(allow));
-        let failure = AuthError::InvalidInput(format!("method {method} not allowed")).to_failure();
-        return HttpReply::json(origin, StatusCode::METHOD_NOT_ALLOWED, failure, headers);
+        let failure = AuthError::InvalidInput(format!("method {method} not allowed"));
+        log_failure(CallerKind::Http, &failure);
+        return HttpReply::json(
+            origin,
+            StatusCode::METHOD_NOT_ALLOWED,
+            failure.to_failure(),
+            headers,
+        );
     }
 
     let ctx = CallContext {
@@ -140,7 +148,10 @@ pub(super) async fn answer<T: Tool>(
     };
     let result = match body_json(request.body()) {
         Ok(args) => run(tool, args, &ctx).await,
-        Err(err) => Err(err),
+        Err(err) => {
+            log_failure(ctx.caller, &err);
+            Err(err)
+        }
     };
     let mut headers = cors;
     match result {

@@ -163,17 +163,20 @@ pub(crate) async fn run<T: Tool>(
     ctx: &CallContext,
 ) -> Result<Value, AuthError> {
     let result = decode_and_call(tool, args, ctx).await;
-    match &result {
-        Ok(_) => {}
-        // The detail is for operators; the caller gets a generic message.
-        Err(err) if err.is_internal() => {
-            tracing::error!(caller = ?ctx.caller, reason = %err, "internal error");
-        }
-        Err(err) => {
-            tracing::info!(caller = ?ctx.caller, error_code = err.code().as_str(), reason = %err, "tool refused the call");
-        }
+    if let Err(err) = &result {
+        log_failure(ctx.caller, err);
     }
     result
+}
+
+/// The one log site of a call that did not succeed, whether the tool or its protocol refused it.
+/// The detail is for operators; the caller gets a generic message.
+pub(crate) fn log_failure(caller: CallerKind, err: &AuthError) {
+    if err.is_internal() {
+        tracing::error!(?caller, reason = %err, "internal error");
+    } else {
+        tracing::info!(?caller, error_code = err.code().as_str(), reason = %err, "tool refused the call");
+    }
 }
 
 async fn decode_and_call<T: Tool>(
