@@ -29,7 +29,7 @@ import tables from '../../tables.json'
 const WORKSPACE = path.resolve(__dirname, '../../..')
 
 // As in the SAM template's Globals (sam_cdk_agree.py compares them), where the measurement behind
-// them is explained (BENCHMARKS.md: peak RSS <= 8.2 MiB; memory buys CPU share for cold starts).
+// them is explained (BENCHMARKS.md: peak RSS <= 9.2 MiB; memory buys CPU share for cold starts).
 export const MEMORY_MB = 256
 export const TIMEOUT_SECONDS = 10
 
