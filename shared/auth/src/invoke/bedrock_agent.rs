@@ -13,13 +13,21 @@ use super::{
 use crate::domain::error::AuthError;
 
 /// An action group's answer: the envelope, and the tool's answer inside it.
-#[derive(Debug)]
 pub struct AgentReply {
     /// The API-schema form's `httpStatusCode`; the function-details form has none.
     pub status: Option<u16>,
     /// The tool's answer as the JSON text the envelope carries.
     pub body: String,
     envelope: Value,
+}
+
+impl std::fmt::Debug for AgentReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The body carries tokens and personal data.
+        f.debug_struct("AgentReply")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AgentReply {

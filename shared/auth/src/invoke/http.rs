@@ -15,13 +15,21 @@ use crate::config::CorsConfig;
 use crate::domain::error::AuthError;
 
 /// An HTTP answer before it is rendered in the response shape of the event's origin.
-#[derive(Debug)]
 pub struct HttpReply {
     origin: RequestOrigin,
     pub status: StatusCode,
     pub headers: HeaderMap,
     /// JSON text; `None` for a preflight.
     pub body: Option<String>,
+}
+
+impl std::fmt::Debug for HttpReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The body carries tokens and personal data.
+        f.debug_struct("HttpReply")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
 }
 
 impl HttpReply {

@@ -89,8 +89,8 @@ pub struct EnvelopeConfig {
     pub cors: CorsConfig,
 }
 
-/// What a caller gets back, before it is rendered as the invocation's JSON response.
-#[derive(Debug)]
+/// What a caller gets back, before it is rendered as the invocation's JSON response. Answers
+/// carry tokens, so `Debug` shows only the kind and the status.
 pub enum Reply {
     /// Gateway and direct invoke: the tool's answer itself.
     Result(Value),
@@ -132,6 +132,20 @@ impl Reply {
             Self::Http(reply) => Some(&reply.headers),
             _ => None,
         }
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self {
+            Self::Result(_) => "Result",
+            Self::Http(_) => "Http",
+            Self::BedrockAgent(_) => "BedrockAgent",
+        };
+        f.debug_struct("Reply")
+            .field("kind", &kind)
+            .field("status", &self.status())
+            .finish_non_exhaustive()
     }
 }
 

@@ -443,3 +443,28 @@ fn the_protocol_token_wins_over_the_argument_which_may_carry_the_scheme() {
     assert_eq!(ctx(None).token_or(Some("  ")), None);
     assert_eq!(ctx(None).token_or(None), None);
 }
+
+#[tokio::test]
+async fn a_reply_never_shows_the_answer_in_debug() {
+    let invocation = Invocation {
+        request_id: "r".into(),
+        payload: json!({"value": "secret-token"}),
+        client_context: None,
+    };
+    let reply = route(&Echo, &config(), invocation).await.unwrap();
+    assert_eq!(reply.tool_answer()["value"], "secret-token");
+    assert!(!format!("{reply:?}").contains("secret-token"));
+    let http = route(
+        &Echo,
+        &config(),
+        Invocation {
+            request_id: "r".into(),
+            payload: http_v2("POST", json!({}), Some(r#"{"value":"secret-token"}"#)),
+            client_context: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(http.status(), Some(200));
+    assert!(!format!("{http:?}").contains("secret-token"));
+}
