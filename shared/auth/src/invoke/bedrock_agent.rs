@@ -46,7 +46,10 @@ pub(super) fn is_event(payload: &Value) -> bool {
         && (payload.get("function").is_some() || payload.get("apiPath").is_some())
 }
 
-pub(super) async fn answer<T: Tool>(tool: &T, payload: Value) -> Result<AgentReply, AuthError> {
+pub(super) async fn answer_action<T: Tool>(
+    tool: &T,
+    payload: Value,
+) -> Result<AgentReply, AuthError> {
     let function = payload.get("function").and_then(Value::as_str);
     let api_path = payload.get("apiPath").and_then(Value::as_str);
     let named =

@@ -19,7 +19,10 @@ pub const PROPAGATED_HEADERS_KEY: &str = "bedrockAgentCorePropagatedHeaders";
 const TOOL_SEPARATOR: &str = "___";
 
 /// The tool's answer to a Gateway or direct call: its result or failure, as is.
-pub(super) async fn answer<T: Tool>(tool: &T, invocation: Invocation) -> Result<Value, AuthError> {
+pub(super) async fn answer_bare_call<T: Tool>(
+    tool: &T,
+    invocation: Invocation,
+) -> Result<Value, AuthError> {
     let custom = invocation
         .client_context
         .as_ref()

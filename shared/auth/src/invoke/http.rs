@@ -94,7 +94,7 @@ pub(super) fn is_event(payload: &Value) -> bool {
             .any(|k| payload.get(k).is_some())
 }
 
-pub(super) async fn answer<T: Tool>(
+pub(super) async fn answer_request<T: Tool>(
     tool: &T,
     config: &EnvelopeConfig,
     payload: Value,

@@ -158,15 +158,17 @@ pub async fn route<T: Tool>(
 ) -> Result<Reply, AuthError> {
     if http::is_event(&invocation.payload) {
         return Ok(Reply::Http(
-            http::answer(tool, config, invocation.payload).await,
+            http::answer_request(tool, config, invocation.payload).await,
         ));
     }
     if bedrock_agent::is_event(&invocation.payload) {
-        return bedrock_agent::answer(tool, invocation.payload)
+        return bedrock_agent::answer_action(tool, invocation.payload)
             .await
             .map(Reply::BedrockAgent);
     }
-    gateway::answer(tool, invocation).await.map(Reply::Result)
+    gateway::answer_bare_call(tool, invocation)
+        .await
+        .map(Reply::Result)
 }
 
 /// Decode the arguments, call the tool, encode its answer; log the outcome once. The only
