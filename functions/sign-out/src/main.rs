@@ -11,9 +11,10 @@ use sign_out::SignOut;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
     lambda::start(|env, aws| {
+        let cognito = CognitoConfig::from_env(env)?;
         Ok(SignOut {
-            verifier: jwt::from_env(env, aws.trust_store())?,
-            cognito: Cognito::new(aws.cognito(), &CognitoConfig::from_env(env)?),
+            verifier: jwt::from_env(env, &cognito, aws.trust_store())?,
+            cognito: Cognito::new(aws.cognito(), &cognito),
             revocations: RevocationStore::new(aws.dynamodb(), Table::AuthState.name(env)?),
         })
     })

@@ -30,11 +30,14 @@ use crate::config::{CognitoConfig, Env, JwtConfig};
 use crate::domain::error::ConfigError;
 use crate::tls::TrustStore;
 
-/// The verifier of a function that reads presented tokens: the pool from `CognitoConfig`, the
-/// settings from `JwtConfig`, the keys over HTTPS with the process's trust store.
-pub fn from_env(env: &Env, trust: TrustStore) -> Result<JwtVerifier, ConfigError> {
-    let cognito = CognitoConfig::from_env(env)?;
+/// The verifier of a function that reads presented tokens of `cognito`'s pool: the settings from
+/// `JwtConfig`, the keys over HTTPS with the process's trust store.
+pub fn from_env(
+    env: &Env,
+    cognito: &CognitoConfig,
+    trust: TrustStore,
+) -> Result<JwtVerifier, ConfigError> {
     let jwt = JwtConfig::from_env(env)?;
     let jwks = HttpJwksSource::for_issuer(&cognito.issuer, jwt.jwks_fetch_timeout, trust)?;
-    Ok(JwtVerifier::new(&cognito, &jwt, Arc::new(jwks)))
+    Ok(JwtVerifier::new(cognito, &jwt, Arc::new(jwks)))
 }
