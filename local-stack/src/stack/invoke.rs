@@ -115,10 +115,7 @@ impl Stack {
         headers: &[(&str, String)],
         body: Option<Value>,
     ) -> Result<HttpReply> {
-        let url = format!(
-            "http://127.0.0.1:{}/lambda-url/{function}/",
-            self.watch_port
-        );
+        let url = self.function_url(function);
         let mut headers = headers.to_vec();
         if body.is_some() {
             headers.push(("content-type", "application/json".to_owned()));
