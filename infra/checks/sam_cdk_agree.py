@@ -41,6 +41,10 @@ def normalise(value):
 
 def target_of(reference) -> str:
     """The logical id a Ref or GetAtt points at (CDK's hash suffix removed)."""
+    if "Fn::If" in reference:
+        # `!If [Cond, X, AWS::NoValue]`: a grant that exists under a condition.
+        condition, then, _ = reference["Fn::If"]
+        return f"{target_of(then)} if {condition}"
     if "Ref" in reference:
         name = reference["Ref"]
     elif "Fn::GetAtt" in reference:
@@ -145,8 +149,19 @@ def resources_of_type(template: dict, kind: str) -> dict[str, dict]:
 def gateway(template: dict) -> dict:
     """The Gateway's properties but its name (each tool spells the stack-name join its own way)."""
     [resource] = resources_of_type(template, "AWS::BedrockAgentCore::Gateway").values()
-    props = {k: v for k, v in resource["Properties"].items() if k != "Name"}
+    props = {k: unhash(v) for k, v in resource["Properties"].items() if k != "Name"}
     return {**props, "RoleArn": target_of(props["RoleArn"])}
+
+
+def unhash(value):
+    """References anywhere in a value, with CDK's hash suffix removed from the logical ids."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value and isinstance(value["Fn::GetAtt"], list):
+            return {"Fn::GetAtt": [stem(value["Fn::GetAtt"][0]), *value["Fn::GetAtt"][1:]]}
+        return {k: unhash(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unhash(v) for v in value]
+    return value
 
 
 def gateway_role_grants(template: dict) -> dict[str, list[str]]:

@@ -3,6 +3,7 @@
 //! (the functions are built once); every scenario begins from clean state and they run one at a time.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing scenario should panic with its message
 
+use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -126,7 +127,7 @@ fn sign_in(stack: &Stack, email: &str) -> Value {
 }
 
 fn reservations(stack: &Stack, access_token: &str) -> Value {
-    let headers = json!({"authorization": format!("Bearer {access_token}")});
+    let headers = json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {access_token}")});
     stack
         .gateway_call(
             "reservations",
@@ -332,7 +333,7 @@ fn two_guests(stack: &mut Stack) {
             "reservations",
             "get_my_reservations",
             json!({"auth_token": bob["access_token"]}),
-            Some(json!({"authorization": format!("Bearer {}", ann["access_token"].as_str().unwrap())})),
+            Some(json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {}", ann["access_token"].as_str().unwrap())})),
         )
         .unwrap();
     assert_eq!(ids(&mixed), ["RES-ANN-2", "RES-ANN-1"]);
@@ -589,7 +590,7 @@ fn nested_propagated_headers(stack: &mut Stack) {
     let demo = stack.seed_demo().unwrap();
     let tokens = sign_in(stack, &demo.email);
     let token = tokens["access_token"].as_str().unwrap();
-    for name in ["authorization", "Authorization"] {
+    for name in ["x-guest-authorization", DEFAULT_GUEST_TOKEN_HEADER] {
         let headers = json!({name: format!("Bearer {token}"), "x-amzn-trace-id": "Root=1-abc"});
         let out = stack
             .gateway_call(
@@ -602,6 +603,17 @@ fn nested_propagated_headers(stack: &mut Stack) {
         assert_eq!(out["guest_id"], demo.guest_id.as_str(), "{out}");
         assert_eq!(out["reservations"].as_array().unwrap().len(), 3);
     }
+    // Authorization is restricted on a real Gateway, and with AWS_IAM inbound auth it is the
+    // agent's SigV4 signature: not a channel for the guest's token, even when it says Bearer.
+    let authorization = stack
+        .gateway_call(
+            "reservations",
+            "get_my_reservations",
+            json!({}),
+            Some(json!({"Authorization": format!("Bearer {token}")})),
+        )
+        .unwrap();
+    assert_eq!(authorization["error_code"], "AUTH_REQUIRED", "{authorization}");
     let none = stack
         .gateway_call(
             "reservations",
@@ -622,7 +634,7 @@ fn sign_out(stack: &mut Stack) {
     let access = phone["access_token"].as_str().unwrap();
     assert_eq!(reservations(stack, access)["success"], true);
 
-    let headers = json!({"authorization": format!("Bearer {access}")});
+    let headers = json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {access}")});
     let out = stack
         .gateway_call(
             "sign-out",

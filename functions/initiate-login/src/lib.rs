@@ -270,9 +270,6 @@ mod tests {
     }
 
     fn ctx() -> CallContext {
-        CallContext {
-            caller: booking_auth::invoke::CallerKind::Direct,
-            bearer: None,
-        }
+        CallContext::new(booking_auth::invoke::CallerKind::Direct, None)
     }
 }

@@ -27,9 +27,10 @@ impl Tool for GetMyReservations {
         args: ReservationsArgs,
         ctx: &CallContext,
     ) -> Result<ReservationsResult, AuthError> {
-        // Header first (HTTP or Gateway-propagated), then the argument; never a default identity.
+        // Header first (HTTP, or the Gateway-propagated guest-token header), then the argument
+        // where allowed; never a default identity.
         let token = ctx
-            .token_or(args.auth_token.as_deref())
+            .token_or(args.auth_token.as_deref())?
             .ok_or(AuthError::AuthRequired)?;
         let claims = self.verifier.verify(&token, TokenUse::Access).await?;
         if let Some(revocations) = &self.revocations {
@@ -220,10 +221,7 @@ mod tests {
         let argument = key.sign(&access_claims(OTHER));
         let (guest, rows) = (guest_of(SUB), reservations_of(SUB));
         let tool = tool(&key, &[&guest, &rows]);
-        let ctx = CallContext {
-            caller: booking_auth::invoke::CallerKind::Http,
-            bearer: Some(header),
-        };
+        let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(header));
         let out = tool
             .call(
                 ReservationsArgs {

@@ -65,7 +65,7 @@ async fn a_gateway_call_with_nested_propagated_headers_reaches_the_handler() {
             request_id: "with-header".into(),
             payload: json!({}),
             client_context: Some(context(
-                json!({"authorization": format!("Bearer {forged}")}),
+                json!({"x-guest-authorization": format!("Bearer {forged}")}),
             )),
         },
         QueuedInvocation {

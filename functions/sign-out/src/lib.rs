@@ -23,7 +23,7 @@ impl Tool for SignOut {
         if refresh_token.is_empty() {
             return Err(AuthError::InvalidInput("refresh_token is required".into()));
         }
-        let access_token = ctx.token_or(args.access_token.as_deref());
+        let access_token = ctx.token_or(args.access_token.as_deref())?;
         // Check everything before changing anything: a refused call leaves the session as it was.
         let claims = match &access_token {
             // Only a token we verify may name what to revoke; an expired one is dead already.
@@ -51,18 +51,30 @@ impl Tool for SignOut {
         tracing::info!(
             global,
             access_token_revoked = claims.is_some(),
+            access_token_sent = access_token.is_some(),
             "signed out"
         );
         Ok(SignedOut {
             success: true,
             access_token_revoked: claims.is_some(),
             global,
-            message: if global {
-                "You are signed out on all your devices.".into()
-            } else {
-                "You are signed out.".into()
-            },
+            message: message(global, access_token.is_some()),
         })
+    }
+}
+
+/// What the guest is told. Without the access token nothing can stop it before it expires, and
+/// the guest must not be told otherwise.
+fn message(global: bool, access_token_sent: bool) -> String {
+    match (global, access_token_sent) {
+        (true, _) => "You are signed out on all your devices.".into(),
+        (false, true) => "You are signed out.".into(),
+        (false, false) => {
+            "You are signed out: this session can no longer be refreshed. Its current \
+             access token was not sent with the request, so it stays valid until it expires (one \
+             hour by default)."
+                .into()
+        }
     }
 }
 
@@ -142,10 +154,7 @@ mod tests {
             .match_requests(move |r| r.access_token() == Some(expected.as_str()))
             .then_output(|| GlobalSignOutOutput::builder().build());
         let tool = tool(&key, &[&revoke, &global], &[&deny]);
-        let ctx = CallContext {
-            caller: booking_auth::invoke::CallerKind::Http,
-            bearer: Some(access),
-        };
+        let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(access));
         let args = SignOutArgs {
             refresh_token: "REFRESH-1".into(),
             access_token: None,
@@ -164,10 +173,7 @@ mod tests {
         let key = TestKey::generate("k1");
         let revoke = revoke_ok();
         let tool = tool(&key, &[&revoke], &[]);
-        let ctx = CallContext {
-            caller: booking_auth::invoke::CallerKind::Direct,
-            bearer: None,
-        };
+        let ctx = CallContext::new(booking_auth::invoke::CallerKind::Direct, None);
         let args = SignOutArgs {
             refresh_token: "REFRESH-1".into(),
             access_token: None,
@@ -223,5 +229,26 @@ mod tests {
         .await;
         assert_eq!(out.body["error_code"], "REFRESH_FAILED");
         assert_eq!(out.body["retryable"], false);
+    }
+
+    #[tokio::test]
+    async fn without_the_access_token_the_answer_says_it_stays_valid() {
+        let key = TestKey::generate("k1");
+        let revoke = revoke_ok();
+        let tool = tool(&key, &[&revoke], &[]);
+        let ctx = CallContext::new(booking_auth::invoke::CallerKind::Gateway, None);
+        let args = SignOutArgs {
+            refresh_token: "REFRESH-1".into(),
+            access_token: None,
+            global: false,
+        };
+        let out = tool.call(args, &ctx).await.unwrap();
+        assert!(!out.access_token_revoked);
+        assert!(
+            out.message.contains("stays valid until it expires"),
+            "{}",
+            out.message
+        );
+        assert_eq!(revoke.num_calls(), 1);
     }
 }

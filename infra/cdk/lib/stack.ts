@@ -4,6 +4,7 @@ import * as path from 'node:path'
 import {
   CfnCondition,
   CfnOutput,
+  Aws,
   CfnParameter,
   CfnResource,
   Duration,
@@ -186,19 +187,22 @@ export class BookingAuthStack extends Stack {
       },
     ]
 
+    // As the SAM template's Globals: every function, the interceptor included.
+    const common: Record<string, string> = {
+      USER_POOL_ID: userPool.ref,
+      USER_POOL_CLIENT_ID: client.ref,
+      AUTH_SESSION_VALIDITY_MINUTES: p.authSessionValidity.valueAsString,
+      CORS_ALLOWED_ORIGINS: Fn.join(',', p.corsAllowedOrigins.valueAsList),
+      AUTH_TOKEN_ARGUMENT: p.authTokenArgument.valueAsString,
+      AWS_LAMBDA_LOG_FORMAT: 'JSON',
+    }
+    const architecture = props.architecture ?? Architecture.ARM_64
     for (const spec of specs) {
       const statements: PolicyStatement[] = []
       if (spec.cognito.length > 0) {
         statements.push(new PolicyStatement({ actions: spec.cognito, resources: [userPool.attrArn] }))
       }
-      const environment: Record<string, string> = {
-        USER_POOL_ID: userPool.ref,
-        USER_POOL_CLIENT_ID: client.ref,
-        AUTH_SESSION_VALIDITY_MINUTES: p.authSessionValidity.valueAsString,
-        CORS_ALLOWED_ORIGINS: Fn.join(',', p.corsAllowedOrigins.valueAsList),
-        AWS_LAMBDA_LOG_FORMAT: 'JSON',
-        ...spec.extraEnv,
-      }
+      const environment: Record<string, string> = { ...common, ...spec.extraEnv }
       for (const [env, actions] of Object.entries(spec.tables) as [TableEnv, string[]][]) {
         const table = tableResources[env]
         environment[env] = table.ref
@@ -207,7 +211,7 @@ export class BookingAuthStack extends Stack {
       const fn = new RustFunction(this, `${spec.id}Function`, {
         manifestPath: path.join(WORKSPACE, 'functions', spec.binary, 'Cargo.toml'),
         binaryName: spec.binary,
-        architecture: props.architecture ?? Architecture.ARM_64,
+        architecture,
         memorySize: MEMORY_MB,
         timeout: Duration.seconds(TIMEOUT_SECONDS),
         environment,
@@ -232,7 +236,7 @@ export class BookingAuthStack extends Stack {
       })
     }
 
-    this.gateway(p.createGateway)
+    this.gateway(p.createGateway, p.interceptorEnabled, p.logRetentionDays, architecture, common)
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -290,21 +294,41 @@ export class BookingAuthStack extends Stack {
         type: 'String', default: 'true', allowedValues: ['true', 'false'],
         description: 'Refuse access tokens of signed-out sessions (one DynamoDB read per reservations call).',
       }),
+      authTokenArgument: param('AuthTokenArgument', {
+        type: 'String', default: 'allowed', allowedValues: ['allowed', 'refused'],
+        description:
+          "Whether get_my_reservations and sign_out take the guest's token as a tool argument (which means the " +
+          'model held it). "refused" once your agent\'s code sends the X-Guest-Authorization header.',
+      }),
       tableDeletionProtection: param('TableDeletionProtection', { type: 'String', default: 'true', allowedValues: ['true', 'false'] }),
       logRetentionDays: param('LogRetentionDays', {
-        type: 'Number', default: 30,
+        // A string, like the allowed values CfnParameter takes: a number draws cfn-lint's E2015.
+        type: 'Number', default: '30',
         allowedValues: ['1', '3', '5', '7', '14', '30', '60', '90', '120', '150', '180', '365', '400', '545', '731', '1096', '1827', '2192', '2557', '2922', '3288', '3653'],
+      }),
+      guestTokenInterceptor: param('GuestTokenInterceptor', {
+        type: 'String', default: 'false', allowedValues: ['true', 'false'],
+        description:
+          "Put the guest-token-interceptor function in front of the Gateway's targets as its REQUEST interceptor: it " +
+          'forwards X-Guest-Authorization to get_my_reservations and sign_out only, and strips any token the model ' +
+          'put in their arguments. Needs CreateGateway "true".',
       }),
       createGatewayParam: param('CreateGateway', {
         type: 'String', default: 'true', allowedValues: ['true', 'false'],
         description: 'Create an AgentCore Gateway with one Lambda target per function. "false" in regions without AgentCore.',
       }),
     }
+    const createGateway = new CfnCondition(this, 'GatewayEnabled', {
+      expression: Fn.conditionEquals(p.createGatewayParam.valueAsString, 'true'),
+    })
     return {
       ...p,
       useSes: new CfnCondition(this, 'UseSes', { expression: Fn.conditionNot(Fn.conditionEquals(p.sesIdentityArn.valueAsString, '')) }),
       protectTables: new CfnCondition(this, 'ProtectTables', { expression: Fn.conditionEquals(p.tableDeletionProtection.valueAsString, 'true') }),
-      createGateway: new CfnCondition(this, 'GatewayEnabled', { expression: Fn.conditionEquals(p.createGatewayParam.valueAsString, 'true') }),
+      createGateway,
+      interceptorEnabled: new CfnCondition(this, 'InterceptorEnabled', {
+        expression: Fn.conditionAnd(createGateway, Fn.conditionEquals(p.guestTokenInterceptor.valueAsString, 'true')),
+      }),
     }
   }
 
@@ -334,7 +358,34 @@ export class BookingAuthStack extends Stack {
   }
 
   /** AgentCore Gateway (MCP, AWS_IAM inbound) with the generated targets of infra/agentcore/. */
-  private gateway(condition: CfnCondition) {
+  private gateway(
+    condition: CfnCondition,
+    interceptorEnabled: CfnCondition,
+    logRetentionDays: CfnParameter,
+    architecture: Architecture,
+    environment: Record<string, string>,
+  ) {
+    // Optional REQUEST interceptor: it calls no AWS service, so it gets no permission beyond its logs.
+    const interceptor = new RustFunction(this, 'GuestTokenInterceptorFunction', {
+      manifestPath: path.join(WORKSPACE, 'functions', 'guest-token-interceptor', 'Cargo.toml'),
+      binaryName: 'guest-token-interceptor',
+      architecture,
+      memorySize: MEMORY_MB,
+      timeout: Duration.seconds(TIMEOUT_SECONDS),
+      description: 'AgentCore Gateway REQUEST interceptor that forwards the guest-token header',
+      environment,
+    })
+    const interceptorLogs = new CfnLogGroup(this, 'GuestTokenInterceptorLogs', {
+      logGroupName: `/aws/lambda/${interceptor.functionName}`,
+      retentionInDays: logRetentionDays.valueAsNumber,
+    })
+    for (const child of [...interceptor.node.findAll(), interceptorLogs]) {
+      if (child instanceof CfnResource) child.cfnOptions.condition = interceptorEnabled
+    }
+    Validations.of(interceptor).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole only lets the interceptor write its own logs; SAM attaches the same.',
+    })
     const role = new Role(this, 'GatewayRole', {
       assumedBy: new ServicePrincipal('bedrock-agentcore.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
@@ -344,7 +395,10 @@ export class BookingAuthStack extends Stack {
           statements: [
             new PolicyStatement({
               actions: ['lambda:InvokeFunction'],
-              resources: Object.values(this.functions).map((f) => f.functionArn),
+              resources: [
+                ...Object.values(this.functions).map((f) => f.functionArn),
+                Fn.conditionIf(interceptorEnabled.logicalId, interceptor.functionArn, Aws.NO_VALUE).toString(),
+              ],
             }),
           ],
         }),
@@ -357,6 +411,19 @@ export class BookingAuthStack extends Stack {
       protocolType: 'MCP',
       authorizerType: 'AWS_IAM',
       roleArn: role.roleArn,
+      // The interceptor reads the caller's headers, so it is given them (passRequestHeaders):
+      // https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-interceptors-configuration.html
+      interceptorConfigurations: Fn.conditionIf(
+        interceptorEnabled.logicalId,
+        [
+          {
+            InterceptionPoints: ['REQUEST'],
+            Interceptor: { Lambda: { Arn: interceptor.functionArn } },
+            InputConfiguration: { PassRequestHeaders: true },
+          },
+        ],
+        Aws.NO_VALUE,
+      ),
     })
     gateway.cfnOptions.condition = condition
     for (const target of gatewayTargets) {

@@ -96,7 +96,7 @@ test('no IAM statement in the stack allows a wildcard action or resource', () =>
   }
 })
 
-test('the gateway role can invoke exactly the five functions, and only the service can assume it', () => {
+test('the gateway role can invoke exactly the five functions and the interceptor when on, and only the service can assume it', () => {
   const role = resources[logicalIdOf('AWS::IAM::Role', 'GatewayRole')]
   assert.equal(role.Condition, 'GatewayEnabled')
   const trust = role.Properties.AssumeRolePolicyDocument.Statement
@@ -104,10 +104,27 @@ test('the gateway role can invoke exactly the five functions, and only the servi
   assert.ok(trust[0].Condition.StringEquals['aws:SourceAccount'])
   const [statement] = role.Properties.Policies[0].PolicyDocument.Statement
   assert.equal(statement.Action, 'lambda:InvokeFunction')
-  const invoked = statement.Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()
+  const conditional = statement.Resource.filter((r: any) => r['Fn::If'])
+  assert.equal(conditional.length, 1)
+  const [condition, interceptorArn, otherwise] = conditional[0]['Fn::If']
+  assert.equal(condition, 'InterceptorEnabled')
+  assert.deepEqual(otherwise, { Ref: 'AWS::NoValue' })
+  const invoked = [
+    ...statement.Resource.filter((r: any) => !r['Fn::If']).map((r: any) => r['Fn::GetAtt'][0]),
+    interceptorArn['Fn::GetAtt'][0],
+  ].sort()
   const functions = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::Lambda::Function').sort()
   assert.deepEqual(invoked, functions)
-  assert.equal(functions.length, 5)
+  assert.equal(functions.length, 6)
+  const interceptorId = logicalIdOf('AWS::Lambda::Function', 'GuestTokenInterceptorFunction')
+  assert.equal(interceptorArn['Fn::GetAtt'][0], interceptorId)
+  assert.equal(resources[interceptorId].Condition, 'InterceptorEnabled')
+  // It calls no AWS service: no statement beyond the basic execution role's logs.
+  assert.deepEqual(statementsOf('GuestTokenInterceptorFunction'), [])
+  const gateway = resources[logicalIdOf('AWS::BedrockAgentCore::Gateway', 'Gateway')]
+  const [, [interceptorConfig]] = gateway.Properties.InterceptorConfigurations['Fn::If']
+  assert.deepEqual(interceptorConfig.InterceptionPoints, ['REQUEST'])
+  assert.deepEqual(interceptorConfig.InputConfiguration, { PassRequestHeaders: true })
 })
 
 test('the user pool signs in by email code on the Essentials plan and hides whether a user exists', () => {
@@ -144,7 +161,7 @@ test('the tables follow infra/tables.json, on demand, encrypted, with point-in-t
 test('functions run provided.al2023 on the chosen architecture with the measured memory and timeout', () => {
   for (const [architecture, expected] of [[undefined, 'arm64'], [Architecture.X86_64, 'x86_64']] as const) {
     const fns = synth(architecture).template.findResources('AWS::Lambda::Function')
-    assert.equal(Object.keys(fns).length, 5)
+    assert.equal(Object.keys(fns).length, 6)
     for (const fn of Object.values(fns) as any[]) {
       assert.equal(fn.Properties.Runtime, 'provided.al2023')
       assert.equal(fn.Properties.Handler, 'bootstrap')
@@ -159,7 +176,7 @@ test('functions run provided.al2023 on the chosen architecture with the measured
 
 test('every function has a log group with the retention parameter, and the API logs access', () => {
   const groups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[]
-  assert.equal(groups.length, 6)
+  assert.equal(groups.length, 7)
   for (const g of groups) assert.deepEqual(g.Properties.RetentionInDays, { Ref: 'LogRetentionDays' })
   template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
     AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },

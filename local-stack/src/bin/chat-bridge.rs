@@ -6,6 +6,7 @@
 //!
 //! Usage: `chat-bridge [--port N]`; prints `chat bridge on http://127.0.0.1:N` when ready.
 
+use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::path::PathBuf;
@@ -90,7 +91,7 @@ impl Stream {
         self.send(json!({"type": "tool-input-start", "toolCallId": id, "toolName": tool}))
             .await;
         self.send(json!({"type": "tool-input-available", "toolCallId": id, "toolName": tool, "input": input})).await;
-        let headers = bearer.map(|t| json!({"authorization": format!("Bearer {t}")}));
+        let headers = bearer.map(|t| json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {t}")}));
         let b = bridge.clone();
         let output = tokio::task::spawn_blocking(move || b.stack.call_tool::<C>(input, headers))
             .await

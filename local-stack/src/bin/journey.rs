@@ -2,6 +2,7 @@
 //! initiate → code from the inbox → verify → reservations → refresh → reservations with the new
 //! token → a tampered token, refused. `--keep-running` leaves the stack up for `cargo lambda invoke`.
 
+use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
 use std::time::Instant;
 
 use booking_auth::contract::{
@@ -49,7 +50,7 @@ impl Journey<'_> {
         expect: impl Fn(&Value) -> bool,
     ) -> Result<Value, StackError> {
         self.step += 1;
-        let headers = bearer.map(|t| json!({"authorization": format!("Bearer {t}")}));
+        let headers = bearer.map(|t| json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {t}")}));
         let started = Instant::now();
         let out = self.stack.call_tool::<C>(args.clone(), headers)?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;

@@ -324,6 +324,67 @@ impl CorsConfig {
     }
 }
 
+pub use crate::domain::gateway_headers::DEFAULT_GUEST_TOKEN_HEADER;
+
+/// How the guest's access token reaches a tool that acts for a signed-in guest, besides an HTTP
+/// caller's `Authorization: Bearer`. On AgentCore Gateway `Authorization` cannot be propagated (it
+/// is restricted, and with `AWS_IAM` inbound auth it holds the agent's own SigV4 signature), so the
+/// agent's code sends the token in a custom header that the bearer targets allowlist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestTokenConfig {
+    /// `GUEST_TOKEN_HEADER`: the propagated header's name, matched case-insensitively.
+    pub header: String,
+    /// `AUTH_TOKEN_ARGUMENT`: whether a token passed as a tool argument is taken.
+    pub argument: TokenArgument,
+}
+
+/// Whether a bearer tool takes the guest's token as a tool argument (`auth_token`,
+/// `access_token`), which means the model held it. Allowed by default, as the original agents
+/// pass it; an operator whose agent sets the header switches it off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenArgument {
+    #[default]
+    Allowed,
+    Refused,
+}
+
+impl Default for GuestTokenConfig {
+    fn default() -> Self {
+        Self {
+            header: DEFAULT_GUEST_TOKEN_HEADER.to_owned(),
+            argument: TokenArgument::Allowed,
+        }
+    }
+}
+
+impl GuestTokenConfig {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let header = env
+            .optional("GUEST_TOKEN_HEADER")
+            .unwrap_or_else(|| DEFAULT_GUEST_TOKEN_HEADER.to_owned());
+        // A name the Gateway would refuse to allowlist can never arrive: fail at start instead.
+        crate::domain::gateway_headers::check_name(&header).map_err(|e| ConfigError::Invalid {
+            name: "GUEST_TOKEN_HEADER",
+            reason: e.to_string(),
+        })?;
+        let argument = match env
+            .optional("AUTH_TOKEN_ARGUMENT")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("allowed") => TokenArgument::Allowed,
+            Some("refused") => TokenArgument::Refused,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "AUTH_TOKEN_ARGUMENT",
+                    reason: format!("expected allowed or refused, got {other:?}"),
+                });
+            }
+        };
+        Ok(Self { header, argument })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -464,5 +525,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("REFRESH_TOKEN_AUTH_FALLBACK"), "{err}");
+    }
+
+    #[test]
+    fn guest_token_header_defaults_and_refuses_what_the_gateway_cannot_propagate() {
+        let none = GuestTokenConfig::from_env(&Env::from_pairs([])).unwrap();
+        assert_eq!(none, GuestTokenConfig::default());
+        let custom = GuestTokenConfig::from_env(&Env::from_pairs([
+            ("GUEST_TOKEN_HEADER", "X-Booking-Guest"),
+            ("AUTH_TOKEN_ARGUMENT", "Refused"),
+        ]))
+        .unwrap();
+        assert_eq!(custom.header, "X-Booking-Guest");
+        assert_eq!(custom.argument, TokenArgument::Refused);
+        for bad in ["Authorization", "X-Amz-Security-Token", "X Guest"] {
+            let err = GuestTokenConfig::from_env(&Env::from_pairs([("GUEST_TOKEN_HEADER", bad)]))
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("GUEST_TOKEN_HEADER"),
+                "{bad}: {err}"
+            );
+        }
+        let err = GuestTokenConfig::from_env(&Env::from_pairs([("AUTH_TOKEN_ARGUMENT", "maybe")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("AUTH_TOKEN_ARGUMENT"));
     }
 }

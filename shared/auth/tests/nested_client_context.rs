@@ -55,7 +55,7 @@ fn nested_context() -> String {
             "bedrockAgentCoreTargetId": "target-1",
             "bedrockAgentCoreToolName": "bookingauth___who_am_i",
             "bedrockAgentCoreMessageVersion": "1.0",
-            "bedrockAgentCorePropagatedHeaders": {"authorization": "Bearer nested-token"}
+            "bedrockAgentCorePropagatedHeaders": {"x-guest-authorization": "Bearer nested-token"}
         }
     })
     .to_string()

@@ -398,6 +398,7 @@ pub fn fixture_envelope_config() -> EnvelopeConfig {
             allowed_origins: vec!["http://localhost:5173".into()],
             max_age_seconds: 600,
         },
+        guest_token: booking_auth::config::GuestTokenConfig::default(),
     }
 }
 

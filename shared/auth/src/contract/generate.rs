@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{catalog, failure_schema};
+use crate::domain::gateway_headers::DEFAULT_GUEST_TOKEN_HEADER;
 
 /// AgentCore Gateway's Lambda-target tool definitions (`ToolSchema.InlinePayload`): its schema
 /// dialect has `type`, `description`, `properties`, `required` and `items` only, so references are
@@ -39,7 +40,7 @@ pub struct GatewayTarget {
     /// `ToolSchema.InlinePayload`: the Gateway definitions in CloudFormation's casing.
     pub inline_payload: Value,
     /// `MetadataConfiguration.AllowedRequestHeaders`: the tools that act for a signed-in guest
-    /// take the access token as a propagated `Authorization` header.
+    /// take the access token in the propagated guest-token header (`Authorization` is restricted).
     pub allowed_request_headers: Vec<&'static str>,
 }
 
@@ -66,7 +67,7 @@ pub fn gateway_targets() -> Vec<GatewayTarget> {
                 function: tool.function,
                 inline_payload: json!([entry]),
                 allowed_request_headers: if tool.bearer {
-                    vec!["Authorization"]
+                    vec![DEFAULT_GUEST_TOKEN_HEADER]
                 } else {
                     vec![]
                 },

@@ -14,9 +14,11 @@ impl ToolContract for GetMyReservationsContract {
     const OUTPUT_NAME: &'static str = "reservations-result";
     const HTTP_GET: bool = true;
     const BEARER: bool = true;
+    const TOKEN_ARGUMENT: Option<&'static str> = Some("auth_token");
     const DESCRIPTION: &'static str = "List the signed-in guest's own reservations, newest stay first. Call it when the guest asks about \
-             their bookings. The access token normally travels as an Authorization header; pass `auth_token` \
-             only if you were given the token itself. An empty list means the guest has no reservations. \
+             their bookings. The guest's access token is sent by the agent's code, not by you: in the \
+             X-Guest-Authorization header through AgentCore Gateway, or Authorization over HTTP. Leave \
+             `auth_token` out unless you were given the token itself. An empty list means the guest has no reservations. \
              Failures: AUTH_REQUIRED → sign the guest in first (initiate_login); TOKEN_EXPIRED → call refresh, \
              then retry once; INVALID_TOKEN → ask the guest to sign in again; UPSTREAM_UNAVAILABLE → retry in a \
              moment.";
@@ -26,7 +28,8 @@ impl ToolContract for GetMyReservationsContract {
 
 #[derive(Clone, Default, Deserialize, JsonSchema)]
 pub struct ReservationsArgs {
-    /// Used only when no `Authorization: Bearer` header came with the call.
+    /// Used only when no guest-token header (`X-Guest-Authorization` through the Gateway,
+    /// `Authorization` over HTTP) came with the call, and where the operator allows it.
     #[serde(default)]
     pub auth_token: Option<String>,
 }

@@ -14,6 +14,7 @@ pub mod failure;
 pub mod generate;
 mod get_my_reservations;
 mod initiate_login;
+pub mod interceptor;
 mod refresh;
 mod sign_out;
 mod token_event;
@@ -48,6 +49,9 @@ pub trait ToolContract: Send + Sync + 'static {
     const HTTP_GET: bool = false;
     /// Acts for a signed-in guest: takes the access token as a bearer token.
     const BEARER: bool = false;
+    /// The argument that can carry the guest's token instead of a header (which means the model
+    /// held it); a REQUEST interceptor strips it.
+    const TOKEN_ARGUMENT: Option<&'static str> = None;
     type Args: DeserializeOwned + JsonSchema + Send;
     /// The success result; every tool can also answer with [`Failure`].
     type Output: Serialize + JsonSchema + Send;
@@ -62,6 +66,7 @@ pub struct ToolSpec {
     pub output: Schema,
     pub output_name: &'static str,
     pub bearer: bool,
+    pub token_argument: Option<&'static str>,
 }
 
 impl ToolSpec {
@@ -74,6 +79,7 @@ impl ToolSpec {
             output: schema_for!(C::Output),
             output_name: C::OUTPUT_NAME,
             bearer: C::BEARER,
+            token_argument: C::TOKEN_ARGUMENT,
         }
     }
 }

@@ -13,9 +13,12 @@ impl ToolContract for SignOutContract {
     const FUNCTION: &'static str = "sign-out";
     const OUTPUT_NAME: &'static str = "signed-out";
     const BEARER: bool = true;
+    const TOKEN_ARGUMENT: Option<&'static str> = Some("access_token");
     const DESCRIPTION: &'static str = "Sign the guest out. Call it when the guest asks to sign out or log off; set `global` only when \
-             they ask to be signed out everywhere. Afterwards the session can no longer be refreshed; tell the \
-             guest they are signed out. Failures: REFRESH_FAILED → the session had already ended, which is \
+             they ask to be signed out everywhere. The agent's code must send the guest's access token with \
+             the call (the X-Guest-Authorization header through AgentCore Gateway, Authorization over HTTP): \
+             without it the session can no longer be refreshed but its access token stays valid until it \
+             expires, and `access_token_revoked` is false. Tell the guest the answer's `message`. Failures: REFRESH_FAILED → the session had already ended, which is \
              fine to report as signed out; UPSTREAM_UNAVAILABLE → retry in a moment.";
     type Args = SignOutArgs;
     type Output = SignedOut;
@@ -25,7 +28,8 @@ impl ToolContract for SignOutContract {
 pub struct SignOutArgs {
     /// The `refresh_token` of the session to end. After sign-out it can no longer be refreshed.
     pub refresh_token: String,
-    /// The session's access token, when no `Authorization: Bearer` header came with the call.
+    /// The session's access token, when no guest-token header (`X-Guest-Authorization` through
+    /// the Gateway, `Authorization` over HTTP) came with the call, and where the operator allows it.
     /// With it, the access token is refused from now on where revocation checks are on, and
     /// `global` can sign the guest out everywhere.
     #[serde(default)]
@@ -47,7 +51,8 @@ impl std::fmt::Debug for SignOutArgs {
 pub struct SignedOut {
     #[schemars(extend("const" = true))]
     pub success: bool,
-    /// Whether the access token was put on the revocation list (it needs the access token).
+    /// Whether the access token was put on the revocation list (it needs the access token). When
+    /// false and no token was sent, the access token stays valid until it expires.
     pub access_token_revoked: bool,
     /// Whether every session of the guest was ended.
     pub global: bool,

@@ -14,7 +14,8 @@ pub struct TokenDeliveryEvent {
     pub success: bool,
     /// Cognito ID token (JWT).
     pub id_token: String,
-    /// Cognito access token (JWT): send it as `Authorization: Bearer` with later requests.
+    /// Cognito access token (JWT): send it as `Authorization: Bearer` with later requests (an
+    /// agent's code sends it to the Gateway as `X-Guest-Authorization: Bearer`).
     pub access_token: String,
     /// For `refresh`; store it securely.
     pub refresh_token: String,

@@ -5,5 +5,6 @@
 pub mod clock;
 pub mod email;
 pub mod error;
+pub mod gateway_headers;
 pub mod ids;
 pub mod otp;

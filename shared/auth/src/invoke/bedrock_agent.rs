@@ -8,7 +8,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{
-    CallContext, CallerKind, Tool, ToolContract, as_result, bearer_token, log_failure, run,
+    CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, as_result, bearer_token,
+    log_failure, run,
 };
 use crate::domain::error::AuthError;
 
@@ -48,6 +49,7 @@ pub(super) fn is_event(payload: &Value) -> bool {
 
 pub(super) async fn answer_action<T: Tool>(
     tool: &T,
+    config: &EnvelopeConfig,
     payload: Value,
 ) -> Result<AgentReply, AuthError> {
     let function = payload.get("function").and_then(Value::as_str);
@@ -58,6 +60,7 @@ pub(super) async fn answer_action<T: Tool>(
         let ctx = CallContext {
             caller: CallerKind::BedrockAgent,
             bearer: session_bearer(&payload),
+            token_argument: config.guest_token.argument,
         };
         run(tool, Value::Object(arguments(&payload)), &ctx).await
     } else {

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 
 use super::runtime::Invocation;
 use super::{
-    CallContext, CallerKind, Tool, ToolContract, as_result, bearer_token, log_failure, run,
+    CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, as_result, bearer_token,
+    log_failure, run,
 };
 use crate::domain::error::AuthError;
 
@@ -21,6 +22,7 @@ const TOOL_SEPARATOR: &str = "___";
 /// The tool's answer to a Gateway or direct call: its result or failure, as is.
 pub(super) async fn answer_bare_call<T: Tool>(
     tool: &T,
+    config: &EnvelopeConfig,
     invocation: Invocation,
 ) -> Result<Value, AuthError> {
     let custom = invocation
@@ -41,12 +43,16 @@ pub(super) async fn answer_bare_call<T: Tool>(
             }
             CallContext {
                 caller: CallerKind::Gateway,
-                bearer: custom.and_then(propagated_bearer),
+                bearer: custom
+                    .and_then(|c| propagated_header(c, &config.guest_token.header))
+                    .and_then(|v| bearer_token(&v)),
+                token_argument: config.guest_token.argument,
             }
         }
         None => CallContext {
             caller: CallerKind::Direct,
             bearer: None,
+            token_argument: config.guest_token.argument,
         },
     };
     let args = match invocation.payload {
@@ -65,7 +71,10 @@ pub fn tool_name(qualified: &str) -> &str {
         .unwrap_or(qualified)
 }
 
-fn propagated_bearer(custom: &Map<String, Value>) -> Option<String> {
+/// A propagated header's value, its name matched case-insensitively. Only the configured
+/// guest-token header is read: a propagated `Authorization` would be the agent's own SigV4
+/// signature, and AWS does not let a target allowlist it anyway.
+fn propagated_header(custom: &Map<String, Value>, name: &str) -> Option<String> {
     let headers = custom.get(PROPAGATED_HEADERS_KEY)?;
     // A nested object as documented; tolerate a JSON string carrying the same object.
     let parsed;
@@ -79,7 +88,7 @@ fn propagated_bearer(custom: &Map<String, Value>) -> Option<String> {
     headers
         .as_object()?
         .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        .find(|(key, _)| key.eq_ignore_ascii_case(name))
         .and_then(|(_, v)| v.as_str())
-        .and_then(bearer_token)
+        .map(str::to_owned)
 }

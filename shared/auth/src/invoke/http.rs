@@ -153,6 +153,7 @@ pub(super) async fn answer_request<T: Tool>(
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(bearer_token),
+        token_argument: config.guest_token.argument,
     };
     let result = match body_json(request.body()) {
         Ok(args) => run(tool, args, &ctx).await,

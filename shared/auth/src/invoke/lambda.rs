@@ -1,10 +1,11 @@
 //! Start-up shared by every function: logs, configuration, AWS clients built once, the invocation
 //! loop. A function's `main` only says which tool it serves and how to build it.
 
+use super::interceptor::{RequestInterceptor, answer_interception};
 use super::runtime::{Error, RuntimeClient, endpoint_from_env};
 use super::{EnvelopeConfig, Tool, ToolContract, route, telemetry};
 use crate::aws::Aws;
-use crate::config::{CorsConfig, Env};
+use crate::config::{CorsConfig, Env, GuestTokenConfig};
 use crate::domain::error::ConfigError;
 
 /// Run a function: build its tool once with `init`, then serve invocations until Lambda stops us.
@@ -12,26 +13,17 @@ use crate::domain::error::ConfigError;
 pub async fn start<T: Tool>(
     init: impl FnOnce(&Env, &Aws) -> Result<T, ConfigError>,
 ) -> Result<(), Error> {
-    telemetry::init();
-    let runtime = RuntimeClient::new(endpoint_from_env()?);
-    let env = Env::from_process();
+    let (runtime, env) = boot()?;
     let built = async {
         let aws = Aws::load(&env).await?;
-        let cors = CorsConfig::from_env(&env)?;
-        Ok::<_, ConfigError>((init(&env, &aws)?, EnvelopeConfig { cors }))
+        let envelope = EnvelopeConfig {
+            cors: CorsConfig::from_env(&env)?,
+            guest_token: GuestTokenConfig::from_env(&env)?,
+        };
+        Ok::<_, ConfigError>((init(&env, &aws)?, envelope))
     }
     .await;
-    let (tool, envelope) = match built {
-        Ok(ready) => ready,
-        Err(err) => {
-            tracing::error!(error = %err, tool = T::Contract::NAME, "configuration error");
-            runtime
-                .init_error("Runtime.ConfigError", &err.to_string())
-                .await?;
-            return Err(err.into());
-        }
-    };
-    tracing::info!(tool = T::Contract::NAME, "ready");
+    let (tool, envelope) = ready(&runtime, T::Contract::NAME, built).await?;
     runtime
         .serve(|invocation| async {
             route(&tool, &envelope, invocation)
@@ -39,4 +31,44 @@ pub async fn start<T: Tool>(
                 .map(super::Reply::into_payload)
         })
         .await
+}
+
+/// Run a Gateway REQUEST interceptor: like [`start`], for a function that is not a tool (it
+/// calls no AWS service, so it loads no AWS configuration).
+pub async fn start_interceptor<I: RequestInterceptor>(
+    name: &'static str,
+    init: impl FnOnce(&Env) -> Result<I, ConfigError>,
+) -> Result<(), Error> {
+    let (runtime, env) = boot()?;
+    let interceptor = ready(&runtime, name, init(&env)).await?;
+    runtime
+        .serve(|invocation| async { answer_interception(&interceptor, invocation) })
+        .await
+}
+
+fn boot() -> Result<(RuntimeClient, Env), Error> {
+    telemetry::init();
+    let runtime = RuntimeClient::new(endpoint_from_env()?);
+    Ok((runtime, Env::from_process()))
+}
+
+/// The built handler, or the configuration fault reported to Lambda as an init error.
+async fn ready<H>(
+    runtime: &RuntimeClient,
+    name: &'static str,
+    built: Result<H, ConfigError>,
+) -> Result<H, Error> {
+    match built {
+        Ok(handler) => {
+            tracing::info!(function = name, "ready");
+            Ok(handler)
+        }
+        Err(err) => {
+            tracing::error!(error = %err, function = name, "configuration error");
+            runtime
+                .init_error("Runtime.ConfigError", &err.to_string())
+                .await?;
+            Err(err.into())
+        }
+    }
 }

@@ -14,6 +14,7 @@
 pub mod bedrock_agent;
 pub mod gateway;
 pub mod http;
+pub mod interceptor;
 pub mod lambda;
 pub mod runtime;
 pub mod telemetry;
@@ -22,7 +23,7 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use crate::config::CorsConfig;
+use crate::config::{CorsConfig, GuestTokenConfig, TokenArgument};
 pub use crate::contract::ToolContract;
 use crate::domain::error::AuthError;
 pub use runtime::Invocation;
@@ -50,6 +51,8 @@ pub enum CallerKind {
     Direct,
     Http,
     BedrockAgent,
+    /// AgentCore Gateway calling a REQUEST interceptor.
+    GatewayInterceptor,
 }
 
 /// What the protocol learned besides the arguments.
@@ -57,20 +60,40 @@ pub enum CallerKind {
 pub struct CallContext {
     pub caller: CallerKind,
     /// The guest's bearer token as the protocol carries it: an HTTP `Authorization` header,
-    /// Gateway-propagated headers, or Bedrock Agents session attributes.
+    /// the Gateway-propagated guest-token header, or Bedrock Agents session attributes.
     pub bearer: Option<String>,
+    /// Whether the operator lets a tool argument carry the token.
+    pub token_argument: TokenArgument,
 }
 
 impl CallContext {
+    /// A context with the token argument allowed (the default setting).
+    pub fn new(caller: CallerKind, bearer: Option<String>) -> Self {
+        Self {
+            caller,
+            bearer,
+            token_argument: TokenArgument::Allowed,
+        }
+    }
+
     /// The guest's token: the one the protocol carried, else the tool argument `argument`
-    /// (models sometimes pass the header value, `Bearer eyJ…`). Never a default identity.
-    pub fn token_or(&self, argument: Option<&str>) -> Option<String> {
-        self.bearer
-            .clone()
-            .or_else(|| {
-                argument.map(|raw| bearer_token(raw).unwrap_or_else(|| raw.trim().to_owned()))
-            })
-            .filter(|t| !t.is_empty())
+    /// (models sometimes pass the header value, `Bearer eyJ…`) where the operator allows it.
+    /// Never a default identity.
+    pub fn token_or(&self, argument: Option<&str>) -> Result<Option<String>, AuthError> {
+        if let Some(bearer) = self.bearer.clone().filter(|t| !t.is_empty()) {
+            return Ok(Some(bearer));
+        }
+        let argument = argument
+            .map(|raw| bearer_token(raw).unwrap_or_else(|| raw.trim().to_owned()))
+            .filter(|t| !t.is_empty());
+        match (argument, self.token_argument) {
+            (Some(_), TokenArgument::Refused) => Err(AuthError::InvalidInput(
+                "a token in the tool arguments is not accepted here: the agent's code sends the \
+                 guest's token in the guest-token header"
+                    .into(),
+            )),
+            (argument, _) => Ok(argument),
+        }
     }
 }
 
@@ -79,6 +102,7 @@ impl std::fmt::Debug for CallContext {
         f.debug_struct("CallContext")
             .field("caller", &self.caller)
             .field("bearer", &self.bearer.as_ref().map(|_| "***"))
+            .field("token_argument", &self.token_argument)
             .finish()
     }
 }
@@ -87,6 +111,7 @@ impl std::fmt::Debug for CallContext {
 #[derive(Debug, Clone, Default)]
 pub struct EnvelopeConfig {
     pub cors: CorsConfig,
+    pub guest_token: GuestTokenConfig,
 }
 
 /// What a caller gets back, before it is rendered as the invocation's JSON response. Answers
@@ -162,11 +187,11 @@ pub async fn route<T: Tool>(
         ));
     }
     if bedrock_agent::is_event(&invocation.payload) {
-        return bedrock_agent::answer_action(tool, invocation.payload)
+        return bedrock_agent::answer_action(tool, config, invocation.payload)
             .await
             .map(Reply::BedrockAgent);
     }
-    gateway::answer_bare_call(tool, invocation)
+    gateway::answer_bare_call(tool, config, invocation)
         .await
         .map(Reply::Result)
 }

@@ -48,6 +48,7 @@ fn config() -> EnvelopeConfig {
             allowed_origins: vec!["https://chat.example.com".into()],
             max_age_seconds: 600,
         },
+        guest_token: crate::config::GuestTokenConfig::default(),
     }
 }
 
@@ -114,7 +115,7 @@ async fn direct_invoke_with_no_payload_gets_empty_arguments() {
 async fn gateway_call_strips_the_target_prefix_and_reads_nested_propagated_headers() {
     let ctx = gateway_context(
         "booking-auth___echo_tool",
-        Some(json!({"Authorization": "Bearer tok-123", "x-other": "1"})),
+        Some(json!({"X-Guest-Authorization": "Bearer tok-123", "x-other": "1"})),
     );
     let out = call(json!({"value": "y"}), Some(ctx)).await.unwrap();
     assert_eq!(
@@ -127,10 +128,44 @@ async fn gateway_call_strips_the_target_prefix_and_reads_nested_propagated_heade
 async fn gateway_headers_are_matched_case_insensitively_and_may_arrive_as_a_string() {
     let ctx = gateway_context(
         "t___echo_tool",
-        Some(json!("{\"authorization\":\"bearer tok-9\"}")),
+        Some(json!("{\"x-guest-AUTHORIZATION\":\"bearer tok-9\"}")),
     );
     let out = call(json!({}), Some(ctx)).await.unwrap();
     assert_eq!(out["bearer"], "tok-9");
+}
+
+#[tokio::test]
+async fn a_propagated_authorization_header_is_not_the_guest_token() {
+    // With AWS_IAM inbound auth, Authorization is the agent's SigV4 signature; a Bearer value
+    // there did not come through a documented channel either.
+    for value in [
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261202/us-east-1/bedrock-agentcore/aws4_request, SignedHeaders=host, Signature=abc",
+        "Bearer tok-1",
+    ] {
+        let ctx = gateway_context("t___echo_tool", Some(json!({"Authorization": value})));
+        let out = call(json!({}), Some(ctx)).await.unwrap();
+        assert_eq!(out["bearer"], Value::Null, "{value}");
+    }
+}
+
+#[tokio::test]
+async fn the_guest_token_header_name_is_configurable() {
+    let mut config = config();
+    config.guest_token.header = "X-Booking-Guest".into();
+    let ctx = gateway_context(
+        "t___echo_tool",
+        Some(json!({"x-booking-guest": "Bearer tok-7", "X-Guest-Authorization": "Bearer other"})),
+    );
+    let invocation = Invocation {
+        request_id: "r".into(),
+        payload: json!({}),
+        client_context: Some(ctx),
+    };
+    let out = route(&Echo, &config, invocation)
+        .await
+        .unwrap()
+        .into_payload();
+    assert_eq!(out["bearer"], "tok-7");
 }
 
 #[tokio::test]
@@ -418,30 +453,41 @@ fn bearer_parsing_accepts_only_the_bearer_scheme() {
 
 #[test]
 fn call_context_debug_hides_the_token() {
-    let ctx = CallContext {
-        caller: CallerKind::Http,
-        bearer: Some("secret-token".into()),
-    };
+    let ctx = CallContext::new(CallerKind::Http, Some("secret-token".into()));
     assert!(!format!("{ctx:?}").contains("secret-token"));
 }
 
 #[test]
 fn the_protocol_token_wins_over_the_argument_which_may_carry_the_scheme() {
-    let ctx = |bearer: Option<&str>| CallContext {
-        caller: CallerKind::Gateway,
-        bearer: bearer.map(str::to_owned),
+    let ctx =
+        |bearer: Option<&str>| CallContext::new(CallerKind::Gateway, bearer.map(str::to_owned));
+    let token = |ctx: CallContext, arg: Option<&str>| ctx.token_or(arg).unwrap();
+    assert_eq!(token(ctx(Some("hdr")), Some("arg")).as_deref(), Some("hdr"));
+    assert_eq!(token(ctx(None), Some("Bearer abc")).as_deref(), Some("abc"));
+    assert_eq!(token(ctx(None), Some(" abc ")).as_deref(), Some("abc"));
+    assert_eq!(token(ctx(None), Some("  ")), None);
+    assert_eq!(token(ctx(None), None), None);
+}
+
+#[test]
+fn an_operator_can_refuse_the_token_argument() {
+    let refused = |bearer: Option<&str>| CallContext {
+        token_argument: crate::config::TokenArgument::Refused,
+        ..CallContext::new(CallerKind::Gateway, bearer.map(str::to_owned))
     };
+    assert!(matches!(
+        refused(None).token_or(Some("abc")),
+        Err(AuthError::InvalidInput(_))
+    ));
+    // The header still works, and no argument at all is simply no token.
     assert_eq!(
-        ctx(Some("hdr")).token_or(Some("arg")).as_deref(),
+        refused(Some("hdr"))
+            .token_or(Some("abc"))
+            .unwrap()
+            .as_deref(),
         Some("hdr")
     );
-    assert_eq!(
-        ctx(None).token_or(Some("Bearer abc")).as_deref(),
-        Some("abc")
-    );
-    assert_eq!(ctx(None).token_or(Some(" abc ")).as_deref(), Some("abc"));
-    assert_eq!(ctx(None).token_or(Some("  ")), None);
-    assert_eq!(ctx(None).token_or(None), None);
+    assert_eq!(refused(None).token_or(None).unwrap(), None);
 }
 
 #[tokio::test]
