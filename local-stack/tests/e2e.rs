@@ -613,7 +613,10 @@ fn nested_propagated_headers(stack: &mut Stack) {
             Some(json!({"Authorization": format!("Bearer {token}")})),
         )
         .unwrap();
-    assert_eq!(authorization["error_code"], "AUTH_REQUIRED", "{authorization}");
+    assert_eq!(
+        authorization["error_code"], "AUTH_REQUIRED",
+        "{authorization}"
+    );
     let none = stack
         .gateway_call(
             "reservations",

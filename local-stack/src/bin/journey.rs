@@ -1,14 +1,16 @@
-//! The sign-in journey on the local stack, as AgentCore Gateway would call the tools:
-//! initiate → code from the inbox → verify → reservations → refresh → reservations with the new
-//! token → a tampered token, refused. `--keep-running` leaves the stack up for `cargo lambda invoke`.
+//! The sign-in journey on the local stack, as an agent walks it through the local AgentCore
+//! Gateway with an MCP client (`rmcp`): initiate → code from the inbox → verify → reservations →
+//! refresh → reservations with the new token → a tampered token, refused. After sign-in the
+//! agent's code puts the guest's token in `X-Guest-Authorization`. `--keep-running` leaves the
+//! stack up and prints the MCP endpoint for your own agent or the MCP Inspector.
 
-use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
 use std::time::Instant;
 
 use booking_auth::contract::{
     GetMyReservationsContract, InitiateLoginContract, RefreshContract, ToolContract,
     VerifyOtpContract,
 };
+use local_stack::mcp::GatewayClient;
 use local_stack::{DEMO_EMAIL, Stack, StackError};
 use serde_json::{Value, json};
 
@@ -37,11 +39,32 @@ fn shorten(value: &Value) -> Value {
 
 struct Journey<'a> {
     stack: &'a Stack,
+    url: String,
     step: usize,
+    /// The agent's MCP client for the conversation, and the guest token its header carries.
+    client: Option<(GatewayClient, Option<String>)>,
 }
 
 impl Journey<'_> {
-    /// Call one tool as the Gateway would, print it, and check the outcome.
+    /// The conversation's client, connected again when the guest's token changed.
+    fn client(&mut self, bearer: Option<&str>) -> Result<&GatewayClient, StackError> {
+        let current = self.client.as_ref().map(|(_, token)| token.as_deref());
+        if current != Some(bearer) {
+            if let Some((old, _)) = self.client.take() {
+                self.stack.block_on(old.close());
+            }
+            let client = self
+                .stack
+                .block_on(GatewayClient::connect(&self.url, bearer))?;
+            self.client = Some((client, bearer.map(str::to_owned)));
+        }
+        self.client
+            .as_ref()
+            .map(|(client, _)| client)
+            .ok_or_else(|| StackError("no MCP client".into()))
+    }
+
+    /// Call one tool through the local Gateway, print it, and check the outcome.
     fn call<C: ToolContract>(
         &mut self,
         title: &str,
@@ -50,20 +73,23 @@ impl Journey<'_> {
         expect: impl Fn(&Value) -> bool,
     ) -> Result<Value, StackError> {
         self.step += 1;
-        let headers = bearer.map(|t| json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {t}")}));
+        let name = format!("{}___{}", C::FUNCTION, C::NAME);
+        let stack = self.stack;
+        let client = self.client(bearer)?;
         let started = Instant::now();
-        let out = self.stack.call_tool::<C>(args.clone(), headers)?;
+        let answer = stack.block_on(client.call(&name, args.clone()))?;
         let ms = started.elapsed().as_secs_f64() * 1000.0;
-        let ok = expect(&out);
+        let out = answer.body;
+        let ok = !answer.is_error && expect(&out);
         println!(
             "\n{} {}. {title}  [{}, {ms:.0} ms]",
             if ok { "✔" } else { "✘" },
             self.step,
-            C::NAME
+            name
         );
         println!("   arguments: {}", shorten(&args));
         if bearer.is_some() {
-            println!("   propagated header: Authorization: Bearer …");
+            println!("   header set by the agent's code: X-Guest-Authorization: Bearer …");
         }
         let pretty = serde_json::to_string_pretty(&shorten(&out)).unwrap_or_default();
         for line in pretty.lines() {
@@ -86,7 +112,24 @@ fn run(stack: &Stack) -> Result<(), StackError> {
         "Seeded demo guest {} ({}) with 3 reservations.",
         guest.email, guest.guest_id
     );
-    let mut j = Journey { stack, step: 0 };
+    let url = stack
+        .mcp_url(false)
+        .ok_or_else(|| StackError("the local Gateway is not running".into()))?;
+    let listing = stack.block_on(async {
+        let client = GatewayClient::connect(&url, None).await?;
+        let listed = (client.protocol_version(), client.tool_names().await);
+        client.close().await;
+        Ok::<_, StackError>(listed)
+    })?;
+    let (version, tools) = (listing.0, listing.1?);
+    println!("MCP session with the local Gateway at {url} (protocol {version}):");
+    println!("  tools/list: {}", tools.join(", "));
+    let mut j = Journey {
+        stack,
+        url,
+        step: 0,
+        client: None,
+    };
 
     let started = j.call::<InitiateLoginContract>(
         "The guest gives an email; a code is sent",
@@ -145,12 +188,17 @@ fn run(stack: &Stack) -> Result<(), StackError> {
         Some(&tampered),
         |o| o["error_code"] == "INVALID_TOKEN",
     )?;
+    if let Some((client, _)) = j.client.take() {
+        stack.block_on(client.close());
+    }
     Ok(())
 }
 
 fn main() -> std::process::ExitCode {
     let keep_running = std::env::args().any(|a| a == "--keep-running");
-    println!("Starting the local stack (Cognito stand-in, moto DynamoDB, cargo lambda watch)…");
+    println!(
+        "Starting the local stack (Cognito stand-in, moto DynamoDB, cargo lambda watch, local AgentCore Gateway)…"
+    );
     let started = Instant::now();
     let mut stack = match Stack::start() {
         Ok(stack) => stack,
@@ -171,7 +219,15 @@ fn main() -> std::process::ExitCode {
     }
     if keep_running {
         let port = stack.invoke_port();
-        println!("\nThe stack keeps running. Try, from the repository root:");
+        println!("\nThe stack keeps running.");
+        if let (Some(plain), Some(intercepted)) = (stack.mcp_url(false), stack.mcp_url(true)) {
+            println!("  MCP endpoint (local AgentCore Gateway, Streamable HTTP): {plain}");
+            println!("  the same with the guest-token REQUEST interceptor: {intercepted}");
+            println!(
+                "  point your agent or the MCP Inspector at it; after sign-in send X-Guest-Authorization: Bearer <access_token>"
+            );
+        }
+        println!("Or invoke a function directly, from the repository root:");
         println!(
             "  .local/venv/bin/cargo-lambda lambda invoke initiate-login -A 127.0.0.1 -P {port} --data-file events/initiate-login/gateway.json --client-context-file events/initiate-login/gateway.context.json"
         );

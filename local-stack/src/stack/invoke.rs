@@ -11,6 +11,19 @@ use serde_json::{Value, json};
 use super::{HttpReply, Result, Stack, StackError};
 
 impl Stack {
+    /// The local AgentCore Gateway's MCP endpoint (Streamable HTTP); with `interceptor`, the one
+    /// that runs the guest-token REQUEST interceptor first.
+    pub fn mcp_url(&self, interceptor: bool) -> Option<String> {
+        self.gateway_ports.map(|ports| {
+            let port = if interceptor {
+                ports.intercepted
+            } else {
+                ports.plain
+            };
+            format!("http://127.0.0.1:{port}/mcp")
+        })
+    }
+
     /// The function URL base of `function` under `cargo lambda watch`.
     pub fn function_url(&self, function: &str) -> String {
         format!(

@@ -30,6 +30,20 @@ pub fn functions() -> Vec<&'static str> {
         .map(|tool| tool.function)
         .collect()
 }
+/// Every Lambda function under `functions/`: the tools' and the Gateway REQUEST interceptor.
+pub fn lambda_functions() -> Vec<&'static str> {
+    let mut all = functions();
+    all.push(booking_auth::contract::interceptor::INTERCEPTOR_FUNCTION);
+    all
+}
+
+/// Where the two local Gateways listen.
+#[derive(Debug, Clone, Copy)]
+pub struct GatewayPorts {
+    pub plain: u16,
+    pub intercepted: u16,
+}
+
 /// The browser origin the functions allow (CORS) in the local stack.
 pub const ORIGIN: &str = "http://localhost:5173";
 pub const DEMO_EMAIL: &str = "demo.guest@example.com";
@@ -101,6 +115,9 @@ pub struct Stack {
     moto_port: u16,
     watch: Option<ChildGuard>,
     watch_port: u16,
+    /// The local AgentCore Gateways: as deployed, and with the REQUEST interceptor in front.
+    gateways: Vec<ChildGuard>,
+    gateway_ports: Option<GatewayPorts>,
     standin: Arc<StandIn>,
     standin_url: String,
     tables: Vec<TableDef>,
@@ -199,6 +216,8 @@ impl Stack {
             moto_port,
             watch: None,
             watch_port: free_port()?,
+            gateways: Vec::new(),
+            gateway_ports: None,
             standin,
             standin_url,
             tables: tables::load()?,
@@ -301,6 +320,9 @@ impl Stack {
 
     /// Stop everything this stack started.
     pub fn stop(&mut self) {
+        for mut gateway in self.gateways.drain(..) {
+            gateway.stop();
+        }
         if let Some(mut watch) = self.watch.take() {
             watch.stop();
         }

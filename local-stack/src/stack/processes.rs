@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{Result, Stack, StackError, functions, venv_bin};
+use booking_auth::contract::interceptor::INTERCEPTOR_FUNCTION;
+
+use super::{GatewayPorts, Result, Stack, StackError, functions, lambda_functions, venv_bin};
 
 pub struct ChildGuard {
     child: Child,
@@ -136,9 +138,10 @@ impl Stack {
         if release {
             build.arg("--release");
         }
-        for f in functions() {
+        for f in lambda_functions() {
             build.args(["-p", f]);
         }
+        build.args(["-p", "local-gateway"]);
         if !build.status()?.success() {
             return Err(StackError("building the functions failed".into()));
         }
@@ -168,23 +171,80 @@ impl Stack {
         self.watch = Some(watch);
         for function in functions() {
             // A first invoke starts each function; `{}` is refused by every one without any AWS call.
-            let deadline = Instant::now() + Duration::from_secs(300);
-            loop {
-                match self.invoke(function, json!({}), None) {
-                    Ok(out) if out.get("success") == Some(&Value::Bool(false)) => break,
-                    Ok(out) => {
-                        return Err(StackError(format!("{function} warm-up answered {out}")));
-                    }
-                    Err(e) if Instant::now() > deadline => {
-                        return Err(StackError(format!(
-                            "{function} did not start: {e}\n{}",
-                            self.watch_log_tail()
-                        )));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(500)),
+            self.warm_up(function, json!({}), |out| {
+                out.get("success") == Some(&Value::Bool(false))
+            })?;
+        }
+        // The interceptor answers an interceptor input only.
+        self.warm_up(
+            INTERCEPTOR_FUNCTION,
+            json!({"interceptorInputVersion": "1.0", "mcp": {"gatewayRequest": {
+                "body": {"jsonrpc": "2.0", "id": 0, "method": "tools/list"}}}}),
+            |out| out["interceptorOutputVersion"] == "1.0",
+        )?;
+        self.start_gateways(release)
+    }
+
+    fn warm_up(
+        &self,
+        function: &str,
+        payload: Value,
+        ready: impl Fn(&Value) -> bool,
+    ) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            match self.invoke(function, payload.clone(), None) {
+                Ok(out) if ready(&out) => return Ok(()),
+                Ok(out) => {
+                    return Err(StackError(format!("{function} warm-up answered {out}")));
                 }
+                Err(e) if Instant::now() > deadline => {
+                    return Err(StackError(format!(
+                        "{function} did not start: {e}\n{}",
+                        self.watch_log_tail()
+                    )));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(500)),
             }
         }
+    }
+
+    /// Two local AgentCore Gateways over the same functions: the targets as deployed, and the
+    /// same with the guest-token interceptor in front (`GuestTokenInterceptor=true`).
+    fn start_gateways(&mut self, release: bool) -> Result<()> {
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root.join("target"));
+        let binary = target_dir
+            .join(if release { "release" } else { "debug" })
+            .join("local-gateway");
+        let mut ports = Vec::new();
+        for (log, interceptor) in [
+            ("gateway.log", None),
+            ("gateway-intercepted.log", Some(INTERCEPTOR_FUNCTION)),
+        ] {
+            let port = free_port()?;
+            let mut command = Command::new(&binary);
+            command.current_dir(&self.root).args([
+                "--port",
+                &port.to_string(),
+                "--lambda-endpoint",
+                &format!("http://127.0.0.1:{}", self.watch_port),
+                "--targets",
+                "infra/agentcore/gateway-targets.json",
+            ]);
+            if let Some(interceptor) = interceptor {
+                command.args(["--interceptor", interceptor]);
+            }
+            let mut gateway = ChildGuard::spawn("local gateway", command, self.logs.join(log))?;
+            wait_for_port(&mut gateway, port, Duration::from_secs(30))?;
+            self.gateways.push(gateway);
+            ports.push(port);
+        }
+        self.gateway_ports = Some(GatewayPorts {
+            plain: ports[0],
+            intercepted: ports[1],
+        });
         Ok(())
     }
 

@@ -1,0 +1,91 @@
+//! Invoking a function as the Gateway does: Lambda's Invoke API (here `cargo lambda watch`'s),
+//! the payload as the body and the client context base64-encoded in `X-Amz-Client-Context`.
+
+use std::time::Duration;
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum InvokeError {
+    /// The function raised an error (the Invoke API's `X-Amz-Function-Error`, or a failed invoke).
+    #[error("{function} failed: {detail}")]
+    Function { function: String, detail: String },
+    #[error("{0} did not answer in time")]
+    TimedOut(String),
+    #[error("{function} returned no JSON")]
+    NotJson { function: String },
+}
+
+#[derive(Clone)]
+pub struct Lambda {
+    client: Client<HttpConnector, Full<Bytes>>,
+    /// `http://127.0.0.1:<port>`: the Invoke API base.
+    endpoint: String,
+    timeout: Duration,
+}
+
+impl Lambda {
+    pub fn new(endpoint: &str, timeout: Duration) -> Self {
+        Self {
+            client: Client::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
+            endpoint: endpoint.trim_end_matches('/').to_owned(),
+            timeout,
+        }
+    }
+
+    pub async fn invoke(
+        &self,
+        function: &str,
+        payload: &Value,
+        client_context: &Value,
+    ) -> Result<Value, InvokeError> {
+        let failed = |detail: String| InvokeError::Function {
+            function: function.to_owned(),
+            detail,
+        };
+        let context = base64::engine::general_purpose::STANDARD.encode(client_context.to_string());
+        let request = http::Request::post(format!(
+            "{}/2015-03-31/functions/{function}/invocations",
+            self.endpoint
+        ))
+        .header("content-type", "application/json")
+        .header("x-amz-client-context", context)
+        // `cargo lambda watch` ignores X-Amz-Client-Context and forwards this header to the
+        // function's Runtime API as Lambda-Runtime-Client-Context, as Lambda itself does.
+        .header("lambda-runtime-client-context", client_context.to_string())
+        .body(Full::new(Bytes::from(payload.to_string())))
+        .map_err(|e| failed(e.to_string()))?;
+        let response = tokio::time::timeout(self.timeout, async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            let (parts, body) = response.into_parts();
+            let bytes = body
+                .collect()
+                .await
+                .map_err(|e| failed(e.to_string()))?
+                .to_bytes();
+            Ok::<_, InvokeError>((parts, bytes))
+        })
+        .await
+        .map_err(|_| InvokeError::TimedOut(function.to_owned()))??;
+        let (parts, bytes) = response;
+        if !parts.status.is_success() || parts.headers.contains_key("x-amz-function-error") {
+            return Err(failed(format!(
+                "status {}: {}",
+                parts.status,
+                String::from_utf8_lossy(&bytes)
+            )));
+        }
+        serde_json::from_slice(&bytes).map_err(|_| InvokeError::NotJson {
+            function: function.to_owned(),
+        })
+    }
+}
