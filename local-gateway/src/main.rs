@@ -17,7 +17,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 
@@ -99,37 +98,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
     println!("MCP endpoint: http://{}{MCP_PATH}", listener.local_addr()?);
-    loop {
-        let (stream, _) = tokio::select! {
-            accepted = listener.accept() => accepted?,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
-        };
+    let handler = move |request: loopback_http::Request| {
         let service = service.clone();
-        tokio::spawn(async move {
-            let handler =
-                hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                    let service = service.clone();
-                    async move {
-                        if request.uri().path() == MCP_PATH {
-                            Ok::<_, std::convert::Infallible>(service.handle(request).await)
-                        } else {
-                            Ok(not_found())
-                        }
-                    }
-                });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), handler)
-                .await;
-        });
+        async move {
+            if request.uri().path() == MCP_PATH {
+                service.handle(request).await
+            } else {
+                loopback_http::respond(http::StatusCode::NOT_FOUND, "text/plain", "Not Found")
+            }
+        }
+    };
+    tokio::select! {
+        () = loopback_http::serve(listener, handler) => Ok(()),
+        _ = tokio::signal::ctrl_c() => Ok(()),
     }
-}
-
-fn not_found()
--> http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>> {
-    use http_body_util::BodyExt;
-    let mut response = http::Response::new(
-        http_body_util::Full::new(bytes::Bytes::from_static(b"Not Found")).boxed(),
-    );
-    *response.status_mut() = http::StatusCode::NOT_FOUND;
-    response
 }

@@ -177,6 +177,25 @@ mod tests {
     }
 
     #[test]
+    fn the_events_fixture_is_handled_as_aws_sends_it() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../events/guest-token-interceptor/request.json"
+        );
+        let input: InterceptorInput =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let interceptor = GuestTokenInterceptor::new("X-Guest-Authorization".into());
+        let out = serde_json::to_value(interceptor.intercept(input)).unwrap();
+        let request = &out["mcp"]["transformedGatewayRequest"];
+        assert_eq!(request["body"]["params"]["arguments"], json!({}));
+        assert_eq!(
+            request["headers"]["X-Guest-Authorization"],
+            "Bearer REPLACE_WITH_ACCESS_TOKEN"
+        );
+        assert!(request["headers"].get("Authorization").is_none());
+    }
+
+    #[test]
     fn the_header_name_is_matched_case_insensitively() {
         let interceptor = GuestTokenInterceptor::new("X-GUEST-AUTHORIZATION".into());
         let out = serde_json::to_value(

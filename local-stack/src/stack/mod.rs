@@ -245,6 +245,11 @@ impl Stack {
         &self.logs
     }
 
+    /// The Cognito stand-in's base URL (its `/_inbox` holds the codes it sent).
+    pub fn standin_url(&self) -> &str {
+        &self.standin_url
+    }
+
     pub fn invoke_port(&self) -> u16 {
         self.watch_port
     }

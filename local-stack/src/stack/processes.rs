@@ -3,7 +3,7 @@
 //! as the functions under `cargo lambda watch`) is terminated when its guard drops.
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -212,40 +212,53 @@ impl Stack {
     /// Two local AgentCore Gateways over the same functions: the targets as deployed, and the
     /// same with the guest-token interceptor in front (`GuestTokenInterceptor=true`).
     fn start_gateways(&mut self, release: bool) -> Result<()> {
+        let targets = self.root.join("infra/agentcore/gateway-targets.json");
+        let plain = self.start_gateway_with(release, &targets, None, "gateway.log")?;
+        let intercepted = self.start_gateway_with(
+            release,
+            &targets,
+            Some(INTERCEPTOR_FUNCTION),
+            "gateway-intercepted.log",
+        )?;
+        self.gateway_ports = Some(GatewayPorts { plain, intercepted });
+        Ok(())
+    }
+
+    /// One more local Gateway over the running functions, with its own targets file: its MCP
+    /// endpoint. It stops with the stack.
+    pub fn start_gateway(&mut self, targets: &Path, name: &str) -> Result<String> {
+        let port = self.start_gateway_with(false, targets, None, &format!("{name}.log"))?;
+        Ok(format!("http://127.0.0.1:{port}/mcp"))
+    }
+
+    fn start_gateway_with(
+        &mut self,
+        release: bool,
+        targets: &Path,
+        interceptor: Option<&str>,
+        log: &str,
+    ) -> Result<u16> {
         let target_dir = std::env::var_os("CARGO_TARGET_DIR")
             .map(PathBuf::from)
             .unwrap_or_else(|| self.root.join("target"));
         let binary = target_dir
             .join(if release { "release" } else { "debug" })
             .join("local-gateway");
-        let mut ports = Vec::new();
-        for (log, interceptor) in [
-            ("gateway.log", None),
-            ("gateway-intercepted.log", Some(INTERCEPTOR_FUNCTION)),
-        ] {
-            let port = free_port()?;
-            let mut command = Command::new(&binary);
-            command.current_dir(&self.root).args([
-                "--port",
-                &port.to_string(),
-                "--lambda-endpoint",
-                &format!("http://127.0.0.1:{}", self.watch_port),
-                "--targets",
-                "infra/agentcore/gateway-targets.json",
-            ]);
-            if let Some(interceptor) = interceptor {
-                command.args(["--interceptor", interceptor]);
-            }
-            let mut gateway = ChildGuard::spawn("local gateway", command, self.logs.join(log))?;
-            wait_for_port(&mut gateway, port, Duration::from_secs(30))?;
-            self.gateways.push(gateway);
-            ports.push(port);
+        let port = free_port()?;
+        let mut command = Command::new(&binary);
+        command.current_dir(&self.root);
+        command
+            .args(["--port", &port.to_string(), "--lambda-endpoint"])
+            .arg(format!("http://127.0.0.1:{}", self.watch_port))
+            .arg("--targets")
+            .arg(targets);
+        if let Some(interceptor) = interceptor {
+            command.args(["--interceptor", interceptor]);
         }
-        self.gateway_ports = Some(GatewayPorts {
-            plain: ports[0],
-            intercepted: ports[1],
-        });
-        Ok(())
+        let mut gateway = ChildGuard::spawn("local gateway", command, self.logs.join(log))?;
+        wait_for_port(&mut gateway, port, Duration::from_secs(30))?;
+        self.gateways.push(gateway);
+        Ok(port)
     }
 
     pub fn watch_log_tail(&self) -> String {
