@@ -204,8 +204,12 @@ fn main() -> Result<(), Error> {
             &refreshed,
             refreshed["event_type"] == "auth_tokens",
         )?;
-        let bearer = json!({"authorization": format!("Bearer {}", tokens["access_token"].as_str().unwrap_or_default())});
-        let context = gateway_context(GetMyReservationsContract::NAME, Some(bearer));
+        let bearer = json!({"x-guest-authorization": format!("Bearer {}", tokens["access_token"].as_str().unwrap_or_default())});
+        let context = gateway_context(
+            GetMyReservationsContract::FUNCTION,
+            GetMyReservationsContract::NAME,
+            Some(bearer),
+        );
         for name in [GetMyReservationsContract::FUNCTION, NODE] {
             let out = h.start(name, json!({}), Some(context.clone()))?;
             let count = out["reservations"].as_array().map(Vec::len);

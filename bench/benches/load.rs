@@ -30,8 +30,9 @@ fn main() -> Result<(), Error> {
         session["access_token"].as_str().unwrap_or_default()
     );
     let context = gateway_context(
+        GetMyReservationsContract::FUNCTION,
         GetMyReservationsContract::NAME,
-        Some(json!({"authorization": bearer})),
+        Some(json!({"x-guest-authorization": bearer})),
     );
     let call = || -> Result<(), Error> {
         let out = stack.invoke(

@@ -19,7 +19,7 @@ const verifier = JwtRsaVerifier.create({
 let jwksLoaded = false;
 
 async function handler(event, clientContext) {
-  const header = clientContext?.custom?.bedrockAgentCorePropagatedHeaders?.authorization ?? "";
+  const header = clientContext?.custom?.bedrockAgentCorePropagatedHeaders?.["x-guest-authorization"] ?? "";
   const token = header.replace(/^Bearer\s+/i, "") || event.auth_token;
   if (!jwksLoaded) {
     // aws-jwt-verify fetches over HTTPS only; the local stand-in serves HTTP, so fetch it here.

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use booking_auth::contract::generate::from_cloudformation_schema;
 use booking_auth::domain::gateway_headers::{HeaderRuleViolation, check_allowlist};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -83,7 +84,7 @@ fn target(file: TargetFile) -> Result<Target, TargetError> {
             .map(|tool| ToolDefinition {
                 name: tool.name,
                 description: tool.description,
-                input_schema: match json_schema(&tool.input_schema) {
+                input_schema: match from_cloudformation_schema(&tool.input_schema) {
                     Value::Object(map) => map,
                     _ => Map::new(),
                 },
@@ -92,36 +93,6 @@ fn target(file: TargetFile) -> Result<Target, TargetError> {
         name: file.function,
         allowed_request_headers: file.allowed_request_headers,
     })
-}
-
-/// CloudFormation spells the schema keywords with a capital (`Type`, `Properties`); the
-/// Gateway serves them as JSON Schema does. Property names themselves are left alone.
-fn json_schema(schema: &Value) -> Value {
-    let Some(object) = schema.as_object() else {
-        return schema.clone();
-    };
-    let mut out = Map::new();
-    for (key, value) in object {
-        let converted = match key.as_str() {
-            "Properties" => Value::Object(
-                value
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(name, sub)| (name.clone(), json_schema(sub)))
-                    .collect(),
-            ),
-            "Items" => json_schema(value),
-            _ => value.clone(),
-        };
-        let mut chars = key.chars();
-        let lowered = chars
-            .next()
-            .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-            .unwrap_or_default();
-        out.insert(lowered, converted);
-    }
-    Value::Object(out)
 }
 
 #[cfg(test)]

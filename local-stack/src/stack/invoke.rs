@@ -108,7 +108,11 @@ impl Stack {
         args: Value,
         propagated: Option<Value>,
     ) -> Result<Value> {
-        self.invoke(function, args, Some(gateway_context(tool, propagated)))
+        self.invoke(
+            function,
+            args,
+            Some(gateway_context(function, tool, propagated)),
+        )
     }
 
     /// A Gateway call of the tool `C`, made to the function that serves it.
@@ -138,13 +142,17 @@ impl Stack {
     }
 }
 
-pub fn gateway_context(tool: &str, propagated: Option<Value>) -> Value {
+/// The client context AgentCore Gateway sends the function behind target `function` for `tool`,
+/// as the local Gateway builds it (`local-gateway`), for calls made without it.
+pub fn gateway_context(function: &str, tool: &str, propagated: Option<Value>) -> Value {
     let mut custom = json!({
         "bedrockAgentCoreGatewayId": "local-gateway",
-        "bedrockAgentCoreTargetId": "bookingauth",
+        "bedrockAgentCoreTargetId": function,
         "bedrockAgentCoreMessageVersion": "1.0",
-        TOOL_NAME_KEY: format!("bookingauth___{tool}"),
+        TOOL_NAME_KEY: format!("{function}___{tool}"),
         "bedrockAgentCoreSessionId": "local-session",
+        "bedrockAgentCoreMcpMessageId": "1",
+        "bedrockAgentCoreAwsRequestId": "00000000-0000-4000-8000-000000000001",
     });
     if let Some(headers) = propagated {
         custom[PROPAGATED_HEADERS_KEY] = headers;

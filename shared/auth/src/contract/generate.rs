@@ -79,26 +79,41 @@ pub fn gateway_targets() -> Vec<GatewayTarget> {
 
 /// CloudFormation spells the Gateway schema keywords with capitals (`SchemaDefinition`).
 fn cloudformation_schema(schema: &Value) -> Value {
+    recase(schema, char::to_ascii_uppercase, "properties", "items")
+}
+
+/// A CloudFormation-cased schema (`Type`, `Properties`) in JSON Schema's casing, as the Gateway
+/// serves it in `tools/list`. Property names themselves are left alone.
+pub fn from_cloudformation_schema(schema: &Value) -> Value {
+    recase(schema, char::to_ascii_lowercase, "Properties", "Items")
+}
+
+fn recase(schema: &Value, case: fn(&char) -> char, properties: &str, items: &str) -> Value {
+    let Some(object) = schema.as_object() else {
+        return schema.clone();
+    };
     let mut out = Map::new();
-    for (key, value) in schema.as_object().into_iter().flatten() {
-        let converted = match key.as_str() {
-            "properties" => Value::Object(
+    for (key, value) in object {
+        let converted = if key == properties {
+            Value::Object(
                 value
                     .as_object()
                     .into_iter()
                     .flatten()
-                    .map(|(name, sub)| (name.clone(), cloudformation_schema(sub)))
+                    .map(|(name, sub)| (name.clone(), recase(sub, case, properties, items)))
                     .collect(),
-            ),
-            "items" => cloudformation_schema(value),
-            _ => value.clone(),
+            )
+        } else if key == items {
+            recase(value, case, properties, items)
+        } else {
+            value.clone()
         };
         let mut chars = key.chars();
-        let capitalised = chars
+        let recased = chars
             .next()
-            .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+            .map(|c| case(&c).to_string() + chars.as_str())
             .unwrap_or_default();
-        out.insert(capitalised, converted);
+        out.insert(recased, converted);
     }
     Value::Object(out)
 }
