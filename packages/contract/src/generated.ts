@@ -127,7 +127,8 @@ export interface Reservation {
 export interface SignedOut {
   success: true;
   /**
-   * Whether the access token was put on the revocation list (it needs the access token).
+   * Whether the access token was put on the revocation list (it needs the access token). When
+   * false and no token was sent, the access token stays valid until it expires.
    */
   access_token_revoked: boolean;
   /**
@@ -156,7 +157,8 @@ export interface TokenDeliveryEvent {
    */
   id_token: string;
   /**
-   * Cognito access token (JWT): send it as `Authorization: Bearer` with later requests.
+   * Cognito access token (JWT): send it as `Authorization: Bearer` with later requests (an
+   * agent's code sends it to the Gateway as `X-Guest-Authorization: Bearer`).
    */
   access_token: string;
   /**
