@@ -5,13 +5,16 @@ import { DynamoDBClient, GetItemCommand, QueryCommand } from "@aws-sdk/client-dy
 import { JwtRsaVerifier } from "aws-jwt-verify";
 
 const env = process.env;
-const issuer = env.COGNITO_ISSUER;
+// As the Rust functions configure themselves: Cognito's issuer for the region and pool, the keys
+// from the Cognito endpoint the SDK is pointed at (the local stand-in).
+const issuer = `https://cognito-idp.${env.AWS_REGION}.amazonaws.com/${env.USER_POOL_ID}`;
+const jwksUri = `${env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER}/${env.USER_POOL_ID}/.well-known/jwks.json`;
 const clientId = env.USER_POOL_CLIENT_ID;
 const ddb = new DynamoDBClient({ endpoint: env.AWS_ENDPOINT_URL_DYNAMODB });
 const verifier = JwtRsaVerifier.create({
   issuer,
   audience: null,
-  jwksUri: `${issuer}/.well-known/jwks.json`,
+  jwksUri,
   customJwtCheck: ({ payload }) => {
     if (payload.token_use !== "access" || payload.client_id !== clientId) throw new Error("not an access token of this client");
   },
@@ -23,7 +26,7 @@ async function handler(event, clientContext) {
   const token = header.replace(/^Bearer\s+/i, "") || event.auth_token;
   if (!jwksLoaded) {
     // aws-jwt-verify fetches over HTTPS only; the local stand-in serves HTTP, so fetch it here.
-    verifier.cacheJwks(await (await fetch(`${issuer}/.well-known/jwks.json`)).json());
+    verifier.cacheJwks(await (await fetch(jwksUri)).json());
     jwksLoaded = true;
   }
   const claims = await verifier.verify(token);

@@ -18,4 +18,4 @@ mod state;
 
 pub use pool::StandIn;
 pub use server::serve;
-pub use state::Settings;
+pub use state::{IssuerFormat, Settings};

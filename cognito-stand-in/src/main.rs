@@ -2,7 +2,8 @@
 //!
 //! Settings come from the environment (all optional): `STANDIN_PORT` (0 picks a free port),
 //! `STANDIN_USER_POOL_ID`, `STANDIN_CLIENT_ID`, `STANDIN_CLIENT_SECRET`, `STANDIN_REGION`,
-//! `STANDIN_SESSION_VALIDITY_SECONDS`, `STANDIN_REFRESH_ROTATION` (`true`/`false`).
+//! `STANDIN_SESSION_VALIDITY_SECONDS`, `STANDIN_REFRESH_ROTATION` (`true`/`false`),
+//! `STANDIN_ISSUER_FORMAT` (`original`, the default, or `updated`).
 //! The first line on stdout is `listening on http://127.0.0.1:<port>`.
 
 use std::sync::Arc;
@@ -32,6 +33,12 @@ fn settings() -> Result<Settings, String> {
     if let Some(v) = var("STANDIN_REFRESH_ROTATION") {
         s.refresh_rotation = v.eq_ignore_ascii_case("true");
     }
+    if let Some(v) = var("STANDIN_ISSUER_FORMAT") {
+        s.issuer_format = serde_json::from_value(serde_json::Value::String(v.to_ascii_lowercase()))
+            .map_err(|_| {
+                format!("STANDIN_ISSUER_FORMAT: expected original or updated, got {v:?}")
+            })?;
+    }
     Ok(s)
 }
 
@@ -47,6 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let standin = Arc::new(StandIn::new(settings, &format!("http://{address}"))?);
     println!("listening on http://{address}");
     println!("issuer {}", standin.issuer());
+    println!("jwks {}", standin.jwks_uri());
     tokio::select! {
         _ = serve(listener, standin) => {}
         _ = tokio::signal::ctrl_c() => {}

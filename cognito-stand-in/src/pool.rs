@@ -6,7 +6,7 @@ use std::sync::{Mutex, RwLock};
 use serde_json::Value;
 
 use crate::keys::{KeyError, SigningKey};
-use crate::state::{Settings, State};
+use crate::state::{IssuerFormat, Settings, State};
 
 pub struct StandIn {
     pub(crate) settings: RwLock<Settings>,
@@ -37,8 +37,27 @@ impl StandIn {
         &self.key
     }
 
+    /// The `iss` of the tokens it mints: Cognito's own string for the region and pool, so the
+    /// functions run with the configuration they have in production but for endpoints.
     pub fn issuer(&self) -> String {
-        format!("{}/{}", self.base_url, self.settings().user_pool_id)
+        let settings = self.settings();
+        let host = match settings.issuer_format {
+            IssuerFormat::Original => "cognito-idp",
+            IssuerFormat::Updated => "issuer-cognito-idp",
+        };
+        format!(
+            "https://{host}.{}.amazonaws.com/{}",
+            settings.region, settings.user_pool_id
+        )
+    }
+
+    /// Where it serves the pool's keys: here, whatever the issuer says.
+    pub fn jwks_uri(&self) -> String {
+        format!(
+            "{}/{}/.well-known/jwks.json",
+            self.base_url,
+            self.settings().user_pool_id
+        )
     }
 
     pub(crate) fn state(&self) -> std::sync::MutexGuard<'_, State> {

@@ -43,7 +43,7 @@ impl StandIn {
                 json_response(
                     StatusCode::OK,
                     &json!({
-                        "issuer": issuer, "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
+                        "issuer": issuer, "jwks_uri": self.jwks_uri(),
                         "id_token_signing_alg_values_supported": ["RS256"], "subject_types_supported": ["public"],
                         "response_types_supported": ["code", "token"],
                     }),
@@ -51,7 +51,7 @@ impl StandIn {
             }
             (Method::GET, "/_health") => json_response(
                 StatusCode::OK,
-                &json!({"ok": true, "issuer": self.issuer()}),
+                &json!({"ok": true, "issuer": self.issuer(), "jwks_uri": self.jwks_uri()}),
             ),
             (Method::GET, "/_inbox") => {
                 let params: HashMap<String, String> = query

@@ -23,6 +23,20 @@ pub struct Settings {
     pub refresh_rotation: bool,
     /// Wrong codes a session takes before Cognito stops accepting it.
     pub max_code_attempts: u32,
+    /// The pool's `IssuerConfiguration`: which of Cognito's issuer strings its tokens carry.
+    pub issuer_format: IssuerFormat,
+}
+
+/// Cognito's two issuer formats
+/// (<https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IssuerFormat {
+    /// `https://cognito-idp.{region}.amazonaws.com/{pool}`
+    #[default]
+    Original,
+    /// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`
+    Updated,
 }
 
 impl Default for Settings {
@@ -38,6 +52,7 @@ impl Default for Settings {
             refresh_token_validity_seconds: 30 * 24 * 3600,
             refresh_rotation: false,
             max_code_attempts: 3,
+            issuer_format: IssuerFormat::Original,
         }
     }
 }

@@ -263,7 +263,12 @@ async fn email_otp_sign_in_issues_cognito_shaped_tokens() {
     assert_eq!(result.expires_in, 3600);
     assert!(result.refresh_token.is_some());
 
-    let issuer = format!("{}/{}", s.base, s.settings().user_pool_id);
+    // Cognito's own issuer string for the region and pool, not the stand-in's address.
+    let issuer = format!(
+        "https://cognito-idp.{}.amazonaws.com/{}",
+        s.settings().region,
+        s.settings().user_pool_id
+    );
     let id = claims(result.id_token.as_deref().unwrap());
     assert_eq!(
         (
@@ -297,6 +302,29 @@ async fn email_otp_sign_in_issues_cognito_shaped_tokens() {
     assert_eq!(access["scope"], "aws.cognito.signin.user.admin");
     assert_eq!(access["origin_jti"], id["origin_jti"]);
     assert_eq!(access["username"], sub);
+}
+
+#[tokio::test]
+async fn a_pool_on_the_updated_issuer_format_mints_that_issuer() {
+    let s = stack(Settings {
+        issuer_format: cognito_stand_in::IssuerFormat::Updated,
+        ..Settings::default()
+    })
+    .await;
+    let result = s.sign_in().await;
+    let expected = format!(
+        "https://issuer-cognito-idp.{}.amazonaws.com/{}",
+        s.settings().region,
+        s.settings().user_pool_id
+    );
+    for token in [result.access_token.unwrap(), result.id_token.unwrap()] {
+        assert_eq!(claims(&token)["iss"], expected.as_str());
+    }
+    let pool = s.settings().user_pool_id;
+    let (_, discovery) = s
+        .get(&format!("/{pool}/.well-known/openid-configuration"))
+        .await;
+    assert_eq!(discovery["issuer"], expected.as_str());
 }
 
 #[tokio::test]

@@ -276,7 +276,6 @@ impl Stack {
             ),
             ("USER_POOL_ID", s.user_pool_id.clone()),
             ("USER_POOL_CLIENT_ID", s.client_id.clone()),
-            ("COGNITO_ISSUER", self.standin.issuer()),
             ("CORS_ALLOWED_ORIGINS", self.cors_origins.join(",")),
             // Readers refuse access tokens of signed-out sessions.
             ("REVOCATION_CHECK", "true".to_owned()),

@@ -94,12 +94,27 @@ pub struct CognitoConfig {
     pub client_id: String,
     /// Only for app clients created with a secret; never logged.
     pub client_secret: Option<String>,
-    /// `https://cognito-idp.{region}.amazonaws.com/{pool}` unless `COGNITO_ISSUER` overrides it
-    /// (the local stand-in serves its own issuer).
-    pub issuer: String,
+    /// Exactly the issuers whose tokens are accepted, each with where its keys are published.
+    pub issuers: Vec<TrustedIssuer>,
+}
+
+/// An issuer the configuration trusts (never one a token names for itself), and its JWKS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedIssuer {
+    pub iss: String,
+    pub jwks_url: String,
 }
 
 impl CognitoConfig {
+    /// The pool's issuers in both formats Cognito mints
+    /// (<https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_IssuerConfigurationType.html>):
+    /// the original `https://cognito-idp.{region}.amazonaws.com/{pool}`, in the pool's region and in
+    /// each replica region of `COGNITO_REPLICA_REGIONS`, and the updated
+    /// `https://issuer-cognito-idp.{region}.amazonaws.com/{pool}`, which names the primary region
+    /// wherever the token was minted. Keys are read from
+    /// `{issuer}/.well-known/jwks.json`, or from the Cognito endpoint the SDK is pointed at
+    /// (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, a local stand-in) when one is set.
+    /// `COGNITO_ISSUER` replaces the whole set with that one issuer.
     pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
         let region = env
             .optional("AWS_REGION")
@@ -112,19 +127,66 @@ impl CognitoConfig {
                 reason: format!("expected an id of the form {region}_XXXXXXXXX"),
             });
         }
-        let issuer = env
-            .optional("COGNITO_ISSUER")
-            .map(|i| i.trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| {
-                format!("https://cognito-idp.{region}.amazonaws.com/{user_pool_id}")
-            });
+        let issuers = match env.optional("COGNITO_ISSUER") {
+            Some(issuer) => {
+                let iss = issuer.trim_end_matches('/').to_owned();
+                vec![TrustedIssuer {
+                    jwks_url: format!("{iss}/.well-known/jwks.json"),
+                    iss,
+                }]
+            }
+            None => pool_issuers(env, &region, &user_pool_id)?,
+        };
         Ok(Self {
             client_id: env.required("USER_POOL_CLIENT_ID")?,
             client_secret: env.optional("USER_POOL_CLIENT_SECRET"),
             user_pool_id,
-            issuer,
+            issuers,
         })
     }
+}
+
+fn pool_issuers(env: &Env, region: &str, pool: &str) -> Result<Vec<TrustedIssuer>, ConfigError> {
+    let mut regions = vec![region.to_owned()];
+    for replica in env
+        .optional("COGNITO_REPLICA_REGIONS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
+        let well_formed = replica
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && replica.contains('-');
+        if !well_formed {
+            return Err(ConfigError::Invalid {
+                name: "COGNITO_REPLICA_REGIONS",
+                reason: format!("{replica:?} is not a region name like eu-central-1"),
+            });
+        }
+        if !regions.iter().any(|r| r == replica) {
+            regions.push(replica.to_owned());
+        }
+    }
+    let endpoint = env
+        .optional("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER")
+        .or_else(|| env.optional("AWS_ENDPOINT_URL"))
+        .map(|e| e.trim_end_matches('/').to_owned());
+    let original = regions
+        .iter()
+        .map(|region| format!("https://cognito-idp.{region}.amazonaws.com/{pool}"));
+    let updated = format!("https://issuer-cognito-idp.{region}.amazonaws.com/{pool}");
+    Ok(original
+        .chain(std::iter::once(updated))
+        .map(|iss| TrustedIssuer {
+            jwks_url: match &endpoint {
+                Some(endpoint) => format!("{endpoint}/{pool}/.well-known/jwks.json"),
+                None => format!("{iss}/.well-known/jwks.json"),
+            },
+            iss,
+        })
+        .collect())
 }
 
 /// Server-side sign-in rules: how often codes may be sent and how many guesses a code allows.
@@ -397,14 +459,67 @@ mod tests {
         ]
     }
 
+    fn issuers(cfg: &CognitoConfig) -> Vec<(&str, &str)> {
+        cfg.issuers
+            .iter()
+            .map(|i| (i.iss.as_str(), i.jwks_url.as_str()))
+            .collect()
+    }
+
     #[test]
-    fn issuer_is_derived_from_region_and_pool() {
+    fn issuers_are_the_pools_in_both_formats() {
         let cfg = CognitoConfig::from_env(&Env::from_pairs(base())).unwrap();
         assert_eq!(
-            cfg.issuer,
-            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
+            issuers(&cfg),
+            [
+                (
+                    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+                    "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json"
+                ),
+                (
+                    "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+                    "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json"
+                ),
+            ]
         );
         assert_eq!(cfg.client_secret, None);
+    }
+
+    #[test]
+    fn replica_regions_add_original_format_issuers_and_bad_names_are_refused() {
+        let mut vars = base();
+        vars.push(("COGNITO_REPLICA_REGIONS", "eu-central-1, eu-west-1"));
+        let cfg = CognitoConfig::from_env(&Env::from_pairs(vars)).unwrap();
+        let names: Vec<&str> = issuers(&cfg).into_iter().map(|(iss, _)| iss).collect();
+        assert_eq!(
+            names,
+            [
+                "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+                "https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_AbCdEf123",
+                "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123",
+            ]
+        );
+        let mut bad = base();
+        bad.push(("COGNITO_REPLICA_REGIONS", "evil.example.com/x"));
+        let err = CognitoConfig::from_env(&Env::from_pairs(bad)).unwrap_err();
+        assert!(err.to_string().contains("COGNITO_REPLICA_REGIONS"));
+    }
+
+    #[test]
+    fn a_cognito_endpoint_moves_where_keys_come_from_not_the_issuers() {
+        let mut vars = base();
+        vars.push((
+            "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+            "http://127.0.0.1:9229/",
+        ));
+        let cfg = CognitoConfig::from_env(&Env::from_pairs(vars)).unwrap();
+        for (iss, jwks) in issuers(&cfg) {
+            assert!(iss.starts_with("https://"), "{iss}");
+            assert_eq!(
+                jwks,
+                "http://127.0.0.1:9229/eu-west-1_AbCdEf123/.well-known/jwks.json"
+            );
+        }
     }
 
     #[test]
@@ -415,7 +530,13 @@ mod tests {
             "http://127.0.0.1:9229/eu-west-1_AbCdEf123/",
         ));
         let cfg = CognitoConfig::from_env(&Env::from_pairs(vars)).unwrap();
-        assert_eq!(cfg.issuer, "http://127.0.0.1:9229/eu-west-1_AbCdEf123");
+        assert_eq!(
+            issuers(&cfg),
+            [(
+                "http://127.0.0.1:9229/eu-west-1_AbCdEf123",
+                "http://127.0.0.1:9229/eu-west-1_AbCdEf123/.well-known/jwks.json"
+            )]
+        );
     }
 
     #[test]

@@ -392,3 +392,99 @@ fn jwks_keys_of_other_types_are_ignored() {
     let keys = usable_keys(&doc);
     assert_eq!(keys.keys().collect::<Vec<_>>(), vec!["rsa"]);
 }
+
+/// A verifier whose configured issuers each have their own in-memory JWKS.
+fn per_issuer(issuers: &[&str], jwks: &[Arc<StaticJwks>]) -> JwtVerifier {
+    use booking_auth::config::{CognitoConfig, TrustedIssuer};
+    let cognito = CognitoConfig {
+        issuers: issuers
+            .iter()
+            .map(|iss| TrustedIssuer {
+                iss: (*iss).to_owned(),
+                jwks_url: format!("{iss}/.well-known/jwks.json"),
+            })
+            .collect(),
+        ..cognito_config()
+    };
+    let jwks: Vec<Arc<StaticJwks>> = jwks.to_vec();
+    JwtVerifier::with_sources(&cognito, &jwt_config(), |issuer| {
+        let i = cognito.issuers.iter().position(|t| t == issuer).unwrap();
+        Ok(jwks[i].clone() as Arc<dyn JwksSource>)
+    })
+    .unwrap()
+}
+
+fn access_from(iss: &str, sub: &str) -> serde_json::Value {
+    let mut claims = access_claims(sub);
+    claims["iss"] = json!(iss);
+    claims
+}
+
+#[tokio::test]
+async fn both_issuer_formats_of_the_pool_are_accepted() {
+    let f = fixture();
+    for iss in [ISSUER, UPDATED_ISSUER] {
+        let token = f.key.sign(&access_from(iss, "sub-both"));
+        let claims = f.verifier.verify(&token, TokenUse::Access).await.unwrap();
+        assert_eq!(claims.iss, iss);
+    }
+}
+
+#[tokio::test]
+async fn a_replica_region_the_operator_lists_is_accepted() {
+    let replica = "https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_TestPool1";
+    let key = TestKey::generate("kid-r");
+    let (home, other) = (StaticJwks::new(&[&key]), StaticJwks::new(&[&key]));
+    let verifier = per_issuer(&[ISSUER, replica], &[home.clone(), other.clone()]);
+    let token = key.sign(&access_from(replica, "sub-r"));
+    assert_eq!(
+        verifier.verify(&token, TokenUse::Access).await.unwrap().iss,
+        replica
+    );
+    // Only the replica issuer's keys were fetched: each JWKS waits for a token of its issuer.
+    assert_eq!(home.fetches.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert_eq!(other.fetches.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn an_issuer_outside_the_set_is_refused_before_any_key_is_fetched() {
+    let f = fixture();
+    // Signed with the pool's own key, so only the issuer is wrong.
+    for iss in [
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OtherPool",
+        "https://cognito-idp.us-east-1.amazonaws.com/eu-west-1_TestPool1",
+        "https://evil.example.com/eu-west-1_TestPool1",
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1/",
+    ] {
+        let token = f.key.sign(&access_from(iss, "sub-x"));
+        assert!(
+            matches!(
+                rejection(&f, &token, TokenUse::Access).await,
+                AuthError::InvalidToken(TokenRejection::Issuer)
+            ),
+            "{iss}"
+        );
+    }
+    assert_eq!(f.jwks.fetches.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_foreign_pools_key_with_the_same_kid_is_refused() {
+    let f = fixture();
+    let foreign = TestKey::generate("kid-1");
+    // Claiming our issuer: the signature does not match our key of that kid.
+    let ours = foreign.sign(&access_claims("sub-f"));
+    assert!(matches!(
+        rejection(&f, &ours, TokenUse::Access).await,
+        AuthError::InvalidToken(TokenRejection::Signature)
+    ));
+    // Naming its own pool: refused on the issuer, its keys never fetched.
+    let theirs = foreign.sign(&access_from(
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Foreign1",
+        "sub-f",
+    ));
+    assert!(matches!(
+        rejection(&f, &theirs, TokenUse::Access).await,
+        AuthError::InvalidToken(TokenRejection::Issuer)
+    ));
+}

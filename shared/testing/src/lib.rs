@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use booking_auth::config::{CognitoConfig, CorsConfig, JwtConfig};
+use booking_auth::config::{CognitoConfig, CorsConfig, JwtConfig, TrustedIssuer};
 use booking_auth::invoke::{EnvelopeConfig, Invocation, Tool, route};
 use booking_auth::jwt::{BoxFuture, JwksDocument, JwksFetchError, JwksSource, JwtVerifier};
 use cognito_stand_in::keys::b64;
@@ -18,6 +18,9 @@ pub const REGION: &str = "eu-west-1";
 pub const POOL_ID: &str = "eu-west-1_TestPool1";
 pub const CLIENT_ID: &str = "testclient123";
 pub const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1";
+/// The same pool's issuer in Cognito's updated format; `cognito_config` trusts both.
+pub const UPDATED_ISSUER: &str =
+    "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1";
 
 /// Epoch seconds, by the same clock the verifier reads.
 pub fn now() -> i64 {
@@ -145,7 +148,16 @@ pub fn cognito_config() -> CognitoConfig {
         user_pool_id: POOL_ID.into(),
         client_id: CLIENT_ID.into(),
         client_secret: None,
-        issuer: ISSUER.into(),
+        issuers: vec![
+            TrustedIssuer {
+                iss: ISSUER.into(),
+                jwks_url: format!("{ISSUER}/.well-known/jwks.json"),
+            },
+            TrustedIssuer {
+                iss: UPDATED_ISSUER.into(),
+                jwks_url: format!("{UPDATED_ISSUER}/.well-known/jwks.json"),
+            },
+        ],
     }
 }
 

@@ -56,7 +56,8 @@ impl Claims {
 /// The pool and client a token must belong to, and how much clock skew is forgiven.
 #[derive(Debug, Clone)]
 pub struct ClaimRules {
-    pub issuer: String,
+    /// Exactly the configured issuers; a token names one of them or is refused.
+    pub issuers: Vec<String>,
     pub client_id: String,
     /// Seconds allowed either side of `exp` and `nbf`.
     pub leeway: u64,
@@ -71,7 +72,7 @@ impl ClaimRules {
         }
         self.check_time(claims, now)?;
         // The issuer comes from configuration, never from the token.
-        if claims.iss != self.issuer {
+        if !self.trusts(&claims.iss) {
             return reject(TokenRejection::Issuer);
         }
         if claims.token_use != expected.as_str() {
@@ -86,6 +87,11 @@ impl ClaimRules {
             return reject(TokenRejection::Audience);
         }
         Ok(())
+    }
+
+    /// Whether `iss` is one of the configured issuers, compared exactly.
+    pub fn trusts(&self, iss: &str) -> bool {
+        self.issuers.iter().any(|trusted| trusted == iss)
     }
 
     /// `exp` and `nbf` with the leeway either side: checked on every call, remembered token or not.
@@ -112,7 +118,7 @@ mod tests {
 
     fn rules() -> ClaimRules {
         ClaimRules {
-            issuer: "https://issuer".into(),
+            issuers: vec!["https://issuer".into()],
             client_id: "client".into(),
             leeway: 5,
         }

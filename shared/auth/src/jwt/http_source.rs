@@ -13,32 +13,47 @@ use crate::tls::TrustStore;
 
 const MAX_JWKS_BYTES: usize = 64 * 1024;
 
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<bytes::Bytes>>;
+
 pub struct HttpJwksSource {
     url: http::Uri,
     timeout: Duration,
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<bytes::Bytes>>,
+    client: HttpsClient,
 }
 
-impl HttpJwksSource {
-    /// `{issuer}/.well-known/jwks.json`, as Cognito serves it.
-    pub fn for_issuer(
-        issuer: &str,
-        timeout: Duration,
-        trust: TrustStore,
-    ) -> Result<Self, ConfigError> {
-        let url: http::Uri = format!("{issuer}/.well-known/jwks.json").parse().map_err(
-            |e: http::uri::InvalidUri| ConfigError::Invalid {
-                name: "COGNITO_ISSUER",
-                reason: e.to_string(),
-            },
-        )?;
+/// One HTTPS client for every issuer's JWKS: the trust store is loaded once per process.
+#[derive(Clone)]
+pub struct JwksClient {
+    client: HttpsClient,
+    timeout: Duration,
+}
+
+impl JwksClient {
+    pub fn new(timeout: Duration, trust: TrustStore) -> Result<Self, ConfigError> {
         Ok(Self {
-            url,
-            timeout,
             client: Client::builder(TokioExecutor::new()).build(trust.https_connector()?),
+            timeout,
         })
     }
 
+    /// The keys at `jwks_url` (`{issuer}/.well-known/jwks.json`, as Cognito serves them).
+    pub fn source(&self, jwks_url: &str) -> Result<HttpJwksSource, ConfigError> {
+        let url: http::Uri =
+            jwks_url
+                .parse()
+                .map_err(|e: http::uri::InvalidUri| ConfigError::Invalid {
+                    name: "COGNITO_ISSUER",
+                    reason: format!("{jwks_url:?} is not a URL: {e}"),
+                })?;
+        Ok(HttpJwksSource {
+            url,
+            timeout: self.timeout,
+            client: self.client.clone(),
+        })
+    }
+}
+
+impl HttpJwksSource {
     async fn get(&self) -> Result<JwksDocument, JwksFetchError> {
         let response = self
             .client
@@ -77,12 +92,12 @@ mod tests {
     #[tokio::test]
     async fn jwks_client_refuses_a_certificate_outside_the_amazon_roots() {
         let (port, mut handshakes) = crate::tls::tests::self_signed_server().await;
-        let source = HttpJwksSource::for_issuer(
-            &format!("https://127.0.0.1:{port}/eu-west-1_pool"),
-            std::time::Duration::from_secs(5),
-            TrustStore::Amazon,
-        )
-        .unwrap();
+        let source = JwksClient::new(std::time::Duration::from_secs(5), TrustStore::Amazon)
+            .unwrap()
+            .source(&format!(
+                "https://127.0.0.1:{port}/eu-west-1_pool/.well-known/jwks.json"
+            ))
+            .unwrap();
         assert!(JwksSource::fetch(&source).await.is_err());
         let outcome = handshakes.recv().await.unwrap();
         assert!(outcome.contains("UnknownCA"), "{outcome}");

@@ -22,7 +22,7 @@ pub mod verifier;
 use std::sync::Arc;
 
 pub use claims::{Claims, TokenUse};
-pub use http_source::HttpJwksSource;
+pub use http_source::{HttpJwksSource, JwksClient};
 pub use keys::{BoxFuture, JwksDocument, JwksFetchError, JwksSource};
 pub use verifier::JwtVerifier;
 
@@ -38,6 +38,8 @@ pub fn from_env(
     trust: TrustStore,
 ) -> Result<JwtVerifier, ConfigError> {
     let jwt = JwtConfig::from_env(env)?;
-    let jwks = HttpJwksSource::for_issuer(&cognito.issuer, jwt.jwks_fetch_timeout, trust)?;
-    Ok(JwtVerifier::new(cognito, &jwt, Arc::new(jwks)))
+    let client = JwksClient::new(jwt.jwks_fetch_timeout, trust)?;
+    JwtVerifier::with_sources(cognito, &jwt, |issuer| {
+        Ok(Arc::new(client.source(&issuer.jwks_url)?) as Arc<dyn JwksSource>)
+    })
 }

@@ -13,9 +13,9 @@ use serde::de::DeserializeOwned;
 use super::cache::{TokenDigest, Verified, VerifiedTokens};
 use super::claims::{ClaimRules, Claims, TokenUse};
 use super::keys::{JwksSource, KeyStore};
-use crate::config::{CognitoConfig, JwtConfig};
+use crate::config::{CognitoConfig, JwtConfig, TrustedIssuer};
 use crate::domain::clock::{Clock, system_clock};
-use crate::domain::error::{AuthError, TokenRejection};
+use crate::domain::error::{AuthError, ConfigError, TokenRejection};
 
 #[derive(Deserialize)]
 struct Header {
@@ -28,22 +28,62 @@ struct Header {
 pub struct JwtVerifier {
     rules: ClaimRules,
     clock: Clock,
-    keys: KeyStore,
+    /// One key cache per configured issuer, in the order of `rules.issuers`; each loads its JWKS
+    /// only when a token of that issuer first arrives.
+    keys: Vec<KeyStore>,
     verified: Mutex<VerifiedTokens>,
 }
 
 impl JwtVerifier {
+    /// Every configured issuer's keys from `source` (tests, and a single JWKS).
     pub fn new(cognito: &CognitoConfig, jwt: &JwtConfig, source: Arc<dyn JwksSource>) -> Self {
+        let keys = cognito
+            .issuers
+            .iter()
+            .map(|_| KeyStore::new(source.clone(), jwt.jwks_refetch_cooldown))
+            .collect();
+        Self::build(cognito, jwt, keys)
+    }
+
+    /// Each configured issuer's keys from the source `source_for` makes for it.
+    pub fn with_sources(
+        cognito: &CognitoConfig,
+        jwt: &JwtConfig,
+        source_for: impl Fn(&TrustedIssuer) -> Result<Arc<dyn JwksSource>, ConfigError>,
+    ) -> Result<Self, ConfigError> {
+        let keys = cognito
+            .issuers
+            .iter()
+            .map(|issuer| {
+                Ok(KeyStore::new(
+                    source_for(issuer)?,
+                    jwt.jwks_refetch_cooldown,
+                ))
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(Self::build(cognito, jwt, keys))
+    }
+
+    fn build(cognito: &CognitoConfig, jwt: &JwtConfig, keys: Vec<KeyStore>) -> Self {
         Self {
             rules: ClaimRules {
-                issuer: cognito.issuer.clone(),
+                issuers: cognito.issuers.iter().map(|i| i.iss.clone()).collect(),
                 client_id: cognito.client_id.clone(),
                 leeway: jwt.leeway.as_secs(),
             },
             clock: system_clock,
-            keys: KeyStore::new(source, jwt.jwks_refetch_cooldown),
+            keys,
             verified: Mutex::new(VerifiedTokens::new(jwt.verified_cache_size)),
         }
+    }
+
+    /// The key cache of a configured issuer.
+    fn keys_of(&self, iss: &str) -> Option<&KeyStore> {
+        self.rules
+            .issuers
+            .iter()
+            .position(|trusted| trusted == iss)
+            .and_then(|i| self.keys.get(i))
     }
 
     /// The same verifier reading time from `clock` (tests move time without sleeping).
@@ -80,9 +120,18 @@ impl JwtVerifier {
             return Err(reject(TokenRejection::Algorithm));
         }
         let kid = header.kid.ok_or(reject(TokenRejection::Malformed))?;
-        let key = self.keys.key(&kid).await?;
+        let claims: Claims = decode_json(payload)?;
+        // Which keys to use comes from configuration: an issuer outside the set is refused before
+        // any key is fetched, so a token cannot make us fetch from where it pleases.
+        if claims.iss.is_empty() {
+            return Err(reject(TokenRejection::MissingClaim));
+        }
+        let keys = self
+            .keys_of(&claims.iss)
+            .ok_or(reject(TokenRejection::Issuer))?;
+        let key = keys.key(&kid).await?;
 
-        // Signature before claims: a forged token learns nothing about which claim would fail.
+        // Signature before the claim rules: a forged token learns nothing about which would fail.
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| reject(TokenRejection::Malformed))?;
@@ -90,7 +139,6 @@ impl JwtVerifier {
         key.verify_sig(signing_input.as_bytes(), &signature)
             .map_err(|_| reject(TokenRejection::Signature))?;
 
-        let claims: Claims = decode_json(payload)?;
         self.rules.check(&claims, expected, (self.clock)())?;
         let claims = Arc::new(claims);
         self.verified_tokens().insert(
@@ -115,7 +163,10 @@ impl JwtVerifier {
         let Some(entry) = tokens.get(id) else {
             return Ok(None);
         };
-        if entry.expected != expected || self.keys.cached(&entry.kid).is_none() {
+        let published = self
+            .keys_of(&entry.claims.iss)
+            .and_then(|keys| keys.cached(&entry.kid));
+        if entry.expected != expected || published.is_none() {
             return Ok(None);
         }
         match self.rules.check_time(&entry.claims, (self.clock)()) {
