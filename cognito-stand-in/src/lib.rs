@@ -16,6 +16,7 @@ mod pool;
 mod server;
 mod state;
 
+pub use keys::PoolKeys;
 pub use pool::StandIn;
 pub use server::serve;
 pub use state::{IssuerFormat, Settings};

@@ -3,12 +3,13 @@
 //! Settings come from the environment (all optional): `STANDIN_PORT` (0 picks a free port),
 //! `STANDIN_USER_POOL_ID`, `STANDIN_CLIENT_ID`, `STANDIN_CLIENT_SECRET`, `STANDIN_REGION`,
 //! `STANDIN_SESSION_VALIDITY_SECONDS`, `STANDIN_REFRESH_ROTATION` (`true`/`false`),
-//! `STANDIN_ISSUER_FORMAT` (`original`, the default, or `updated`).
+//! `STANDIN_ISSUER_FORMAT` (`original`, the default, or `updated`), `STANDIN_KEYS_FILE` (the two
+//! signing keys kept in this JSON file, created on first start, so a restart keeps tokens valid).
 //! The first line on stdout is `listening on http://127.0.0.1:<port>`.
 
 use std::sync::Arc;
 
-use cognito_stand_in::{Settings, StandIn, serve};
+use cognito_stand_in::{PoolKeys, Settings, StandIn, serve};
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -51,7 +52,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(0);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     let address = listener.local_addr()?;
-    let standin = Arc::new(StandIn::new(settings, &format!("http://{address}"))?);
+    let keys = match var("STANDIN_KEYS_FILE") {
+        Some(path) => PoolKeys::load_or_create(std::path::Path::new(&path))?,
+        None => PoolKeys::generate()?,
+    };
+    let standin = Arc::new(StandIn::with_keys(
+        settings,
+        &format!("http://{address}"),
+        keys,
+    )?);
     println!("listening on http://{address}");
     println!("issuer {}", standin.issuer());
     println!("jwks {}", standin.jwks_uri());

@@ -427,24 +427,27 @@ impl StandIn {
             "event_id": event_id, "token_use": "id", "auth_time": auth_time,
             "exp": now_s + settings.id_token_validity_seconds, "iat": now_s, "jti": uuid(), "email": user.email
         });
+        let access_jti = uuid();
+        state.access_minted_at.insert(access_jti.clone(), now());
         let access_claims = json!({
             "sub": user.sub, "iss": issuer, "client_id": settings.client_id, "origin_jti": origin_jti,
             "event_id": event_id, "token_use": "access", "scope": "aws.cognito.signin.user.admin",
             "auth_time": auth_time, "exp": now_s + settings.access_token_validity_seconds, "iat": now_s,
-            "jti": uuid(), "username": user.sub
+            "jti": access_jti, "username": user.sub
         });
-        let sign = |claims: &Value| {
-            self.key().sign(claims).map_err(|_| CognitoError {
+        let sign = |key: &crate::keys::SigningKey, claims: &Value| {
+            key.sign(claims).map_err(|_| CognitoError {
                 status: 500,
                 kind: "InternalErrorException",
                 message: "signing failed".into(),
             })
         };
+        let keys = self.keys();
         let mut result = json!({
-            "AccessToken": sign(&access_claims)?,
+            "AccessToken": sign(&keys.access, &access_claims)?,
             "ExpiresIn": settings.access_token_validity_seconds,
             "TokenType": "Bearer",
-            "IdToken": sign(&id_claims)?,
+            "IdToken": sign(&keys.id, &id_claims)?,
         });
         if origin.is_none() {
             result["RefreshToken"] =
@@ -554,8 +557,9 @@ impl StandIn {
             {
                 record.revoked = true;
             }
+            state.revoked_origins.insert(origin);
             Ok(json!({}))
-        } else if self.key().verify(token).is_some() {
+        } else if self.keys().verify_any(token).is_some() {
             Err(err(
                 "UnsupportedTokenTypeException",
                 "Only refresh tokens can be revoked.",
@@ -575,9 +579,19 @@ impl StandIn {
     }
 
     fn global_sign_out(&self, state: &mut State, body: &Value) -> OpResult {
-        let token = str_field(body, "AccessToken")?;
+        let sub = self.authorize_access(state, str_field(body, "AccessToken")?)?;
+        Self::sign_out_user(state, &sub);
+        Ok(json!({}))
+    }
+
+    /// The user an access token acts for, as Cognito's token-authorized APIs decide it: signed by
+    /// the pool's access-token key, unexpired, its sign-in not revoked (`RevokeToken` of its
+    /// refresh token revokes the access tokens issued from it too), and minted after the user's
+    /// last global sign-out.
+    fn authorize_access(&self, state: &State, token: &str) -> Result<String, CognitoError> {
         let claims = self
-            .key()
+            .keys()
+            .access
             .verify(token)
             .ok_or_else(|| not_authorized("Invalid Access Token"))?;
         if claims["token_use"] != "access" {
@@ -586,16 +600,21 @@ impl StandIn {
         if claims["exp"].as_f64().unwrap_or(0.0) <= now() {
             return Err(not_authorized("Access Token has expired"));
         }
+        let origin = claims["origin_jti"].as_str().unwrap_or_default();
+        let family_revoked = state.revoked_origins.contains(origin);
         let sub = claims["sub"].as_str().unwrap_or_default().to_owned();
         let user = Self::user(state, &sub)?;
-        if user
-            .signed_out_at
-            .is_some_and(|at| claims["iat"].as_f64().unwrap_or(0.0) <= at)
-        {
+        // Minted before the last global sign-out: the precise time where this stand-in minted it,
+        // else the whole second of `iat` (a token from before a restart).
+        let minted = claims["jti"]
+            .as_str()
+            .and_then(|jti| state.access_minted_at.get(jti).copied())
+            .unwrap_or_else(|| claims["iat"].as_f64().unwrap_or(0.0));
+        let signed_out = user.signed_out_at.is_some_and(|at| minted <= at);
+        if family_revoked || signed_out {
             return Err(not_authorized("Access Token has been revoked"));
         }
-        Self::sign_out_user(state, &sub);
-        Ok(json!({}))
+        Ok(sub)
     }
 
     fn admin_user_global_sign_out(&self, state: &mut State, body: &Value) -> OpResult {

@@ -5,23 +5,28 @@ use std::sync::{Mutex, RwLock};
 
 use serde_json::Value;
 
-use crate::keys::{KeyError, SigningKey};
+use crate::keys::{KeyError, PoolKeys};
 use crate::state::{IssuerFormat, Settings, State};
 
 pub struct StandIn {
     pub(crate) settings: RwLock<Settings>,
     state: Mutex<State>,
-    key: SigningKey,
+    keys: PoolKeys,
     base_url: String,
 }
 
 impl StandIn {
-    /// A stand-in whose issuer is `{base_url}/{user_pool_id}`.
+    /// A stand-in served at `base_url`, with new keys.
     pub fn new(settings: Settings, base_url: &str) -> Result<Self, KeyError> {
+        Self::with_keys(settings, base_url, PoolKeys::generate()?)
+    }
+
+    /// A stand-in signing with `keys` (e.g. [`PoolKeys::load_or_create`], to survive a restart).
+    pub fn with_keys(settings: Settings, base_url: &str, keys: PoolKeys) -> Result<Self, KeyError> {
         Ok(Self {
             settings: RwLock::new(settings),
             state: Mutex::new(State::default()),
-            key: SigningKey::generate(&format!("local-{}", uuid::Uuid::new_v4().simple()))?,
+            keys,
             base_url: base_url.trim_end_matches('/').to_owned(),
         })
     }
@@ -33,8 +38,8 @@ impl StandIn {
             .clone()
     }
 
-    pub(crate) fn key(&self) -> &SigningKey {
-        &self.key
+    pub(crate) fn keys(&self) -> &PoolKeys {
+        &self.keys
     }
 
     /// The `iss` of the tokens it mints: Cognito's own string for the region and pool, so the

@@ -36,7 +36,7 @@ impl StandIn {
         match (method, path.as_str()) {
             (Method::POST, "/") => self.cognito(target, &body).await,
             (Method::GET, p) if p == format!("/{pool}/.well-known/jwks.json") => {
-                json_response(StatusCode::OK, &json!({"keys": [self.key().jwk()]}))
+                json_response(StatusCode::OK, &self.keys().jwks())
             }
             (Method::GET, p) if p == format!("/{pool}/.well-known/openid-configuration") => {
                 let issuer = self.issuer();

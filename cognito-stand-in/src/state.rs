@@ -1,6 +1,6 @@
 //! The stand-in's state: users, sign-in sessions, refresh tokens, the inbox and injected faults.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -143,6 +143,11 @@ pub struct State {
     pub users: HashMap<String, User>,
     pub sessions: HashMap<String, Session>,
     pub refresh_tokens: HashMap<String, RefreshToken>,
+    /// When each access token (by `jti`) was minted, to the fraction of a second: a global
+    /// sign-out refuses what was minted before it, not what was minted in the same second after.
+    pub access_minted_at: HashMap<String, f64>,
+    /// Sign-ins (`origin_jti`) whose refresh token was revoked: their access tokens are refused.
+    pub revoked_origins: HashSet<String>,
     pub inbox: Vec<Message>,
     pub faults: Vec<Fault>,
 }

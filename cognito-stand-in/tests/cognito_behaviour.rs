@@ -341,43 +341,43 @@ async fn tokens_verify_against_the_served_jwks_and_discovery_document() {
         format!("{}/{pool}/.well-known/jwks.json", s.base)
     );
     let (_, jwks) = s.get(&format!("/{pool}/.well-known/jwks.json")).await;
-    let key = &jwks["keys"][0];
-    assert_eq!(
-        (
-            key["kty"].as_str(),
-            key["alg"].as_str(),
-            key["use"].as_str()
-        ),
-        (Some("RSA"), Some("RS256"), Some("sig"))
-    );
-
-    let token = result.access_token.unwrap();
-    let header: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(token.split('.').next().unwrap())
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(header["kid"], key["kid"]);
-    let decode = |f: &str| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(key[f].as_str().unwrap())
-            .unwrap()
+    let keys = jwks["keys"].as_array().unwrap();
+    for key in keys {
+        assert_eq!(
+            (
+                key["kty"].as_str(),
+                key["alg"].as_str(),
+                key["use"].as_str()
+            ),
+            (Some("RSA"), Some("RS256"), Some("sig"))
+        );
+    }
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let kid_of = |token: &str| -> Value {
+        let header: Value =
+            serde_json::from_slice(&b64.decode(token.split('.').next().unwrap()).unwrap()).unwrap();
+        header["kid"].clone()
     };
-    let public = aws_lc_rs::signature::RsaPublicKeyComponents {
-        n: decode("n"),
-        e: decode("e"),
-    };
-    let (signed, sig) = token.rsplit_once('.').unwrap();
-    public
-        .verify(
-            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-            signed.as_bytes(),
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(sig)
-                .unwrap(),
-        )
-        .expect("RS256 signature verifies with the published key");
+    let (access, id) = (result.access_token.unwrap(), result.id_token.unwrap());
+    // As Cognito does: two keys, one for ID tokens and one for access tokens.
+    assert_eq!(keys.len(), 2);
+    assert_ne!(kid_of(&access), kid_of(&id));
+    for token in [access, id] {
+        let key = keys.iter().find(|k| k["kid"] == kid_of(&token)).unwrap();
+        let decode = |f: &str| b64.decode(key[f].as_str().unwrap()).unwrap();
+        let public = aws_lc_rs::signature::RsaPublicKeyComponents {
+            n: decode("n"),
+            e: decode("e"),
+        };
+        let (signed, sig) = token.rsplit_once('.').unwrap();
+        public
+            .verify(
+                &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                signed.as_bytes(),
+                &b64.decode(sig).unwrap(),
+            )
+            .expect("RS256 signature verifies with the published key of its kid");
+    }
 }
 
 #[tokio::test]
@@ -721,4 +721,63 @@ async fn reset_clears_users_and_inbox() {
         .await
         .unwrap_err();
     assert!(err.into_service_error().is_user_not_found_exception());
+}
+
+/// `GlobalSignOut` with `token`: Ok, or the exception's code and message.
+async fn global_sign_out(s: &Stack, token: &str) -> Result<(), (String, String)> {
+    s.client
+        .global_sign_out()
+        .access_token(token)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            let e = e.into_service_error();
+            (
+                e.meta().code().unwrap_or_default().to_owned(),
+                e.meta().message().unwrap_or_default().to_owned(),
+            )
+        })
+}
+
+#[tokio::test]
+async fn revoking_a_refresh_token_revokes_the_access_tokens_issued_from_it() {
+    let s = stack(Settings::default()).await;
+    let result = s.sign_in().await;
+    s.client
+        .revoke_token()
+        .client_id(s.settings().client_id)
+        .token(result.refresh_token.unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        global_sign_out(&s, &result.access_token.unwrap()).await,
+        Err((
+            "NotAuthorizedException".to_owned(),
+            "Access Token has been revoked".to_owned()
+        ))
+    );
+}
+
+#[tokio::test]
+async fn a_sign_in_right_after_a_global_sign_out_is_valid_in_the_same_second() {
+    let s = stack(Settings::default()).await;
+    let first = s.sign_in().await;
+    global_sign_out(&s, first.access_token.as_deref().unwrap())
+        .await
+        .unwrap();
+    // The token signed out is refused; one minted after it, within the same second, is not.
+    let (session, code) = s.start().await;
+    let second = s.answer(&session, &code).await.unwrap();
+    assert_eq!(
+        global_sign_out(&s, first.access_token.as_deref().unwrap())
+            .await
+            .unwrap_err()
+            .1,
+        "Access Token has been revoked"
+    );
+    global_sign_out(&s, second.access_token.as_deref().unwrap())
+        .await
+        .unwrap();
 }
