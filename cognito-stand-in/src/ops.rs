@@ -105,6 +105,8 @@ impl StandIn {
             "RevokeToken" => self.revoke_token(state, body),
             "GlobalSignOut" => self.global_sign_out(state, body),
             "AdminUserGlobalSignOut" => self.admin_user_global_sign_out(state, body),
+            "GetUser" => self.get_user(state, body),
+            "ListDevices" => self.list_devices(state, body),
             other => Err(CognitoError {
                 status: 400,
                 kind: "UnknownOperationException",
@@ -615,6 +617,25 @@ impl StandIn {
             return Err(not_authorized("Access Token has been revoked"));
         }
         Ok(sub)
+    }
+
+    /// `GetUser`: the signed-in user's own attributes, authorized by the access token alone (what
+    /// Amplify's `fetchUserAttributes` and `fetchMFAPreference` call).
+    fn get_user(&self, state: &mut State, body: &Value) -> OpResult {
+        let sub = self.authorize_access(state, str_field(body, "AccessToken")?)?;
+        let user = Self::user(state, &sub)?;
+        Ok(json!({
+            "Username": user.sub,
+            "UserAttributes": attributes(user),
+            "UserMFASettingList": [],
+        }))
+    }
+
+    /// `ListDevices`: the pool does not remember devices, so the list is empty (what Amplify's
+    /// `fetchDevices` calls).
+    fn list_devices(&self, state: &mut State, body: &Value) -> OpResult {
+        self.authorize_access(state, str_field(body, "AccessToken")?)?;
+        Ok(json!({"Devices": []}))
     }
 
     fn admin_user_global_sign_out(&self, state: &mut State, body: &Value) -> OpResult {

@@ -17,7 +17,20 @@ use crate::state::{Fault, FaultKind, Settings, State};
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
 impl StandIn {
+    /// Every answer carries CORS headers, and a preflight is answered, so a browser app on any
+    /// origin can call the stand-in directly, as it calls Cognito's public endpoint.
     async fn handle(self: Arc<Self>, req: Request) -> Response {
+        if req.method() == Method::OPTIONS {
+            let mut response = loopback_http::respond(StatusCode::OK, "text/plain", "");
+            cors(&mut response);
+            return response;
+        }
+        let mut response = self.route(req).await;
+        cors(&mut response);
+        response
+    }
+
+    async fn route(self: Arc<Self>, req: Request) -> Response {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let query = req.uri().query().unwrap_or_default().to_owned();
@@ -46,6 +59,10 @@ impl StandIn {
                         "issuer": issuer, "jwks_uri": self.jwks_uri(),
                         "id_token_signing_alg_values_supported": ["RS256"], "subject_types_supported": ["public"],
                         "response_types_supported": ["code", "token"],
+                        "scopes_supported": ["openid", "email", "phone", "profile"],
+                        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+                        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "email", "email_verified",
+                            "cognito:username", "token_use", "origin_jti", "event_id", "jti"],
                     }),
                 )
             }
@@ -194,6 +211,25 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn cors(response: &mut Response) {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-methods", "POST, GET, OPTIONS"),
+        (
+            "access-control-allow-headers",
+            "content-type, x-amz-target, x-amz-user-agent, authorization, cache-control",
+        ),
+        (
+            "access-control-expose-headers",
+            "x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage, date",
+        ),
+        ("access-control-max-age", "600"),
+    ] {
+        headers.insert(name, http::HeaderValue::from_static(value));
+    }
 }
 
 /// Cognito answers in its AWS JSON 1.1 content type, errors included.

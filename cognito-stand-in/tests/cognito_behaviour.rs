@@ -781,3 +781,101 @@ async fn a_sign_in_right_after_a_global_sign_out_is_valid_in_the_same_second() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn get_user_and_list_devices_are_authorized_by_the_access_token_alone() {
+    let s = stack(Settings::default()).await;
+    let result = s.sign_in().await;
+    let access = result.access_token.unwrap();
+    let user = s
+        .client
+        .get_user()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    let attribute = |name: &str| {
+        user.user_attributes()
+            .iter()
+            .find(|a| a.name() == name)
+            .and_then(|a| a.value())
+            .map(str::to_owned)
+    };
+    assert_eq!(attribute("email").as_deref(), Some(EMAIL));
+    assert_eq!(attribute("sub").as_deref(), Some(user.username()));
+    let devices = s
+        .client
+        .list_devices()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap();
+    assert!(devices.devices().is_empty());
+    // Revoked with its refresh token, the access token opens nothing any more.
+    s.client
+        .revoke_token()
+        .client_id(s.settings().client_id)
+        .token(result.refresh_token.unwrap())
+        .send()
+        .await
+        .unwrap();
+    let refused = s
+        .client
+        .get_user()
+        .access_token(&access)
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(refused.is_not_authorized_exception(), "{refused:?}");
+    let forged = s
+        .client
+        .get_user()
+        .access_token("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(forged.is_not_authorized_exception(), "{forged:?}");
+}
+
+#[tokio::test]
+async fn every_answer_allows_a_browser_on_any_origin() {
+    let s = stack(Settings::default()).await;
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<Empty<bytes::Bytes>>();
+    let preflight = http::Request::builder()
+        .method("OPTIONS")
+        .uri(format!("{}/", s.base))
+        .header("origin", "http://localhost:5173")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type,x-amz-target,x-amz-user-agent",
+        )
+        .body(Empty::new())
+        .unwrap();
+    let response = client.request(preflight).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let header = |r: &http::Response<_>, name: &str| {
+        r.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header(&response, "access-control-allow-origin"), "*");
+    for wanted in ["content-type", "x-amz-target", "x-amz-user-agent"] {
+        assert!(header(&response, "access-control-allow-headers").contains(wanted));
+    }
+    let pool = s.settings().user_pool_id;
+    let jwks = client
+        .get(
+            format!("{}/{pool}/.well-known/jwks.json", s.base)
+                .parse()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(header(&jwks, "access-control-allow-origin"), "*");
+}
