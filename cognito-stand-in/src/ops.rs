@@ -182,6 +182,21 @@ impl StandIn {
         Self::user(state, username).cloned()
     }
 
+    /// What `USER_AUTH` offers: the pool's first factors, a password as both of its challenges.
+    fn available_challenges(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for factor in self.settings().first_factors {
+            match factor.as_str() {
+                "PASSWORD" => out.extend(["PASSWORD", "PASSWORD_SRP"]),
+                "EMAIL_OTP" => out.push("EMAIL_OTP"),
+                "SMS_OTP" => out.push("SMS_OTP"),
+                "WEB_AUTHN" => out.push("WEB_AUTHN"),
+                _ => {}
+            }
+        }
+        out
+    }
+
     fn admin_get_user(&self, state: &mut State, body: &Value) -> OpResult {
         self.check_pool(body)?;
         let user = Self::user(state, str_field(body, "Username")?)?;
@@ -305,7 +320,12 @@ impl StandIn {
                 if !user.enabled {
                     return Err(not_authorized("User is disabled."));
                 }
-                match auth.get("PREFERRED_CHALLENGE").and_then(Value::as_str) {
+                let preferred = auth
+                    .get("PREFERRED_CHALLENGE")
+                    .and_then(Value::as_str)
+                    // A preference the pool does not allow is not honoured: the choice is offered.
+                    .filter(|p| self.available_challenges().contains(p));
+                match preferred {
                     Some("EMAIL_OTP") => self.send_code(state, &user.sub),
                     Some(other) => Err(err(
                         "InvalidParameterException",
@@ -314,7 +334,7 @@ impl StandIn {
                     None => {
                         let session = self.new_session(state, &user.sub, Step::SelectChallenge);
                         Ok(
-                            json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "AvailableChallenges": ["EMAIL_OTP"], "ChallengeParameters": {}}),
+                            json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "AvailableChallenges": self.available_challenges(), "ChallengeParameters": {}}),
                         )
                     }
                 }
@@ -482,6 +502,7 @@ impl StandIn {
                 auth_time,
                 expires_at: now() + self.settings().refresh_token_validity_seconds as f64,
                 revoked: false,
+                rotated_at: None,
             },
         );
         token
@@ -498,7 +519,8 @@ impl StandIn {
             .get(token)
             .cloned()
             .ok_or_else(|| not_authorized("Invalid Refresh Token"))?;
-        if record.revoked {
+        let grace = self.settings().refresh_retry_grace_seconds as f64;
+        if record.revoked || record.rotated_at.is_some_and(|at| now() > at + grace) {
             return Err(not_authorized("Refresh Token has been revoked"));
         }
         if now() >= record.expires_at {
@@ -529,9 +551,10 @@ impl StandIn {
         let token = str_field(body, "RefreshToken")?;
         let (mut result, record) = self.refresh(state, token)?;
         if settings.refresh_rotation {
-            // Rotation: a new refresh token in the same family; the one presented stops working.
+            // Rotation: a new refresh token in the same family; the one presented stops working
+            // once the retry grace period is over.
             if let Some(old) = state.refresh_tokens.get_mut(token) {
-                old.revoked = true;
+                old.rotated_at.get_or_insert(now());
             }
             result["RefreshToken"] = Value::String(self.new_refresh_token(
                 state,

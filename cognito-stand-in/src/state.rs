@@ -25,6 +25,11 @@ pub struct Settings {
     pub max_code_attempts: u32,
     /// The pool's `IssuerConfiguration`: which of Cognito's issuer strings its tokens carry.
     pub issuer_format: IssuerFormat,
+    /// The pool's `AllowedFirstAuthFactors`, as infra/template.yaml sets them: what `USER_AUTH`
+    /// offers in `AvailableChallenges` (`PASSWORD` offers `PASSWORD` and `PASSWORD_SRP`).
+    pub first_factors: Vec<String>,
+    /// `RefreshTokenRotation.RetryGracePeriodSeconds`: how long a rotated refresh token still works.
+    pub refresh_retry_grace_seconds: u64,
 }
 
 /// Cognito's two issuer formats
@@ -53,6 +58,8 @@ impl Default for Settings {
             refresh_rotation: false,
             max_code_attempts: 3,
             issuer_format: IssuerFormat::Original,
+            first_factors: vec!["PASSWORD".into(), "EMAIL_OTP".into()],
+            refresh_retry_grace_seconds: 0,
         }
     }
 }
@@ -104,6 +111,8 @@ pub struct RefreshToken {
     pub auth_time: u64,
     pub expires_at: f64,
     pub revoked: bool,
+    /// When rotation replaced it: it still works for the retry grace period after that.
+    pub rotated_at: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -471,7 +471,8 @@ async fn select_challenge_then_email_otp() {
             .iter()
             .map(|c| c.as_str())
             .collect::<Vec<_>>(),
-        ["EMAIL_OTP"]
+        // The pool's first factors, as infra/template.yaml allows them: a password and the code.
+        ["PASSWORD", "PASSWORD_SRP", "EMAIL_OTP"]
     );
     let selected = s
         .client
@@ -878,4 +879,55 @@ async fn every_answer_allows_a_browser_on_any_origin() {
         .await
         .unwrap();
     assert_eq!(header(&jwks, "access-control-allow-origin"), "*");
+}
+
+#[tokio::test]
+async fn a_pool_with_only_the_email_code_offers_only_that() {
+    let s = stack(Settings {
+        first_factors: vec!["EMAIL_OTP".into()],
+        ..Settings::default()
+    })
+    .await;
+    s.create_user().await;
+    let started = s
+        .client
+        .initiate_auth()
+        .client_id(s.settings().client_id)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", EMAIL)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        started
+            .available_challenges()
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+        ["EMAIL_OTP"]
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_works_for_the_retry_grace_period_only() {
+    let s = stack(Settings {
+        refresh_rotation: true,
+        refresh_retry_grace_seconds: 1,
+        ..Settings::default()
+    })
+    .await;
+    let old = s.sign_in().await.refresh_token.unwrap();
+    let new = s.refresh(&old).await.unwrap().refresh_token.unwrap();
+    // A client retrying with the old token inside the grace period still gets tokens ...
+    assert!(s.refresh(&old).await.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    // ... and after it, the old one is refused while the new one works.
+    assert_eq!(
+        s.refresh(&old).await.unwrap_err(),
+        (
+            "NotAuthorizedException".to_owned(),
+            "Refresh Token has been revoked".to_owned()
+        )
+    );
+    assert!(s.refresh(&new).await.is_ok());
 }
