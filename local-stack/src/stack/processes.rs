@@ -141,9 +141,20 @@ impl Stack {
         for f in lambda_functions() {
             build.args(["-p", f]);
         }
-        build.args(["-p", "local-gateway"]);
         if !build.status()?.success() {
             return Err(StackError("building the functions failed".into()));
+        }
+        // Apart from the functions: built with them, its dependencies' features would unify with
+        // theirs, and `cargo lambda watch` would build every function again.
+        let mut gateway = Command::new("cargo");
+        gateway
+            .current_dir(&self.root)
+            .args(["build", "--quiet", "-p", "local-gateway"]);
+        if release {
+            gateway.arg("--release");
+        }
+        if !gateway.status()?.success() {
+            return Err(StackError("building the local Gateway failed".into()));
         }
         let env_file = self.write_env_file()?;
         let mut command = Command::new(venv_bin(&self.root, "cargo-lambda")?);
