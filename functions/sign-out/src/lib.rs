@@ -40,12 +40,14 @@ impl Tool for SignOut {
             (true, _, _) => return Err(AuthError::AuthRequired),
         };
 
+        // GlobalSignOut first: Cognito's RevokeToken also revokes the access tokens issued from
+        // that refresh token, after which GlobalSignOut would refuse the access token.
+        if let Some(token) = global_token {
+            self.cognito.global_sign_out(token).await?;
+        }
         self.cognito.revoke_refresh_token(refresh_token).await?;
         if let Some(claims) = &claims {
             self.revocations.revoke(claims).await?;
-        }
-        if let Some(token) = global_token {
-            self.cognito.global_sign_out(token).await?;
         }
         let global = global_token.is_some();
         tracing::info!(
@@ -153,7 +155,9 @@ mod tests {
         let global = mock!(CognitoClient::global_sign_out)
             .match_requests(move |r| r.access_token() == Some(expected.as_str()))
             .then_output(|| GlobalSignOutOutput::builder().build());
-        let tool = tool(&key, &[&revoke, &global], &[&deny]);
+        // In this order (the mocks enforce it): after RevokeToken, Cognito would refuse the
+        // access token that GlobalSignOut needs.
+        let tool = tool(&key, &[&global, &revoke], &[&deny]);
         let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(access));
         let args = SignOutArgs {
             refresh_token: "REFRESH-1".into(),
