@@ -78,11 +78,16 @@ impl Lambda {
         .map_err(|_| InvokeError::TimedOut(function.to_owned()))??;
         let (parts, bytes) = response;
         if !parts.status.is_success() || parts.headers.contains_key("x-amz-function-error") {
-            return Err(failed(format!(
-                "status {}: {}",
-                parts.status,
-                String::from_utf8_lossy(&bytes)
-            )));
+            // The error type only: an error message may echo what the function was given.
+            let kind = serde_json::from_slice::<Value>(&bytes)
+                .ok()
+                .and_then(|v| {
+                    v.get("errorType")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            return Err(failed(format!("status {} {kind}", parts.status)));
         }
         serde_json::from_slice(&bytes).map_err(|_| InvokeError::NotJson {
             function: function.to_owned(),

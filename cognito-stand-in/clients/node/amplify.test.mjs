@@ -14,23 +14,13 @@ import {
   signIn,
   signOut,
 } from 'aws-amplify/auth'
-import { base, clientId, cognito, configure, latestCode, poolId } from './support.mjs'
+import { base, clientId, cognito, configure, createUser, latestCode, poolId } from './support.mjs'
 
 const EMAIL = 'amplify.guest@example.com'
 
 before(async () => {
   await configure({ refresh_rotation: true, refresh_retry_grace_seconds: 0 })
-  await cognito('AdminCreateUser', {
-    UserPoolId: poolId,
-    Username: EMAIL,
-    MessageAction: 'SUPPRESS',
-    UserAttributes: [
-      { Name: 'email', Value: EMAIL },
-      { Name: 'email_verified', Value: 'true' },
-    ],
-  }).catch((e) => {
-    if (e.name !== 'UsernameExistsException') throw e
-  })
+  await createUser(EMAIL)
   Amplify.configure({
     Auth: { Cognito: { userPoolId: poolId, userPoolClientId: clientId, userPoolEndpoint: base, loginWith: { email: true } } },
   })

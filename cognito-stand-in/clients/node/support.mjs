@@ -27,8 +27,8 @@ export async function configure(settings) {
   await fetch(`${base}/_config`, { method: 'POST', body: JSON.stringify(settings) })
 }
 
-/** A user of the pool, signed in by email code: the AuthenticationResult. */
-export async function signIn(email) {
+/** A passwordless user of the pool with a verified email; one that exists already is kept. */
+export async function createUser(email) {
   await cognito('AdminCreateUser', {
     UserPoolId: poolId,
     Username: email,
@@ -40,6 +40,11 @@ export async function signIn(email) {
   }).catch((e) => {
     if (e.name !== 'UsernameExistsException') throw e
   })
+}
+
+/** A user of the pool, signed in by email code: the AuthenticationResult. */
+export async function signIn(email) {
+  await createUser(email)
   const started = await cognito('InitiateAuth', {
     ClientId: clientId,
     AuthFlow: 'USER_AUTH',

@@ -17,13 +17,13 @@ pub fn gateway_definitions() -> Value {
             .iter()
             .map(|tool| {
                 let output = merge_outputs(
-                    &gateway_schema(tool.output.as_value()),
+                    &gateway_schema((tool.output)().as_value()),
                     &gateway_schema(failure.as_value()),
                 );
                 json!({
                     "name": tool.name,
                     "description": tool.description,
-                    "inputSchema": gateway_schema(tool.input.as_value()),
+                    "inputSchema": gateway_schema((tool.input)().as_value()),
                     "outputSchema": output,
                 })
             })
@@ -123,7 +123,7 @@ pub fn output_schemas() -> Vec<(&'static str, Value)> {
     let mut out: Vec<(&'static str, Value)> = Vec::new();
     for tool in catalog() {
         if !out.iter().any(|(name, _)| *name == tool.output_name) {
-            out.push((tool.output_name, tool.output.to_value()));
+            out.push((tool.output_name, (tool.output)().to_value()));
         }
     }
     out.push(("failure", failure_schema().to_value()));

@@ -62,8 +62,10 @@ pub struct ToolSpec {
     pub name: &'static str,
     pub function: &'static str,
     pub description: &'static str,
-    pub input: Schema,
-    pub output: Schema,
+    /// The schemas, made when asked for: the interceptor and the local stack read the catalog
+    /// for names and flags only, the interceptor on its cold start.
+    pub input: fn() -> Schema,
+    pub output: fn() -> Schema,
     pub output_name: &'static str,
     pub bearer: bool,
     pub token_argument: Option<&'static str>,
@@ -75,8 +77,8 @@ impl ToolSpec {
             name: C::NAME,
             function: C::FUNCTION,
             description: C::DESCRIPTION,
-            input: schema_for!(C::Args),
-            output: schema_for!(C::Output),
+            input: || schema_for!(C::Args),
+            output: || schema_for!(C::Output),
             output_name: C::OUTPUT_NAME,
             bearer: C::BEARER,
             token_argument: C::TOKEN_ARGUMENT,
