@@ -19,4 +19,4 @@ mod state;
 pub use keys::PoolKeys;
 pub use pool::StandIn;
 pub use server::serve;
-pub use state::{IssuerFormat, Settings};
+pub use state::{IssuerFormat, Settings, UserExistenceErrors};

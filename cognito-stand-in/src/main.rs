@@ -4,7 +4,8 @@
 //! `STANDIN_USER_POOL_ID`, `STANDIN_CLIENT_ID`, `STANDIN_CLIENT_SECRET`, `STANDIN_REGION`,
 //! `STANDIN_SESSION_VALIDITY_SECONDS`, `STANDIN_REFRESH_ROTATION` (`true`/`false`),
 //! `STANDIN_ISSUER_FORMAT` (`original`, the default, or `updated`), `STANDIN_KEYS_FILE` (the two
-//! signing keys kept in this JSON file, created on first start, so a restart keeps tokens valid).
+//! signing keys kept in this JSON file, created on first start, so a restart keeps tokens valid),
+//! `STANDIN_PREVENT_USER_EXISTENCE_ERRORS` (`ENABLED`, the console's default, or `LEGACY`).
 //! The first line on stdout is `listening on http://127.0.0.1:<port>`.
 
 use std::sync::Arc;
@@ -39,6 +40,14 @@ fn settings() -> Result<Settings, String> {
             .map_err(|_| {
                 format!("STANDIN_ISSUER_FORMAT: expected original or updated, got {v:?}")
             })?;
+    }
+    if let Some(v) = var("STANDIN_PREVENT_USER_EXISTENCE_ERRORS") {
+        s.prevent_user_existence_errors = serde_json::from_value(serde_json::Value::String(
+            v.to_ascii_uppercase(),
+        ))
+        .map_err(|_| {
+            format!("STANDIN_PREVENT_USER_EXISTENCE_ERRORS: expected ENABLED or LEGACY, got {v:?}")
+        })?;
     }
     Ok(s)
 }

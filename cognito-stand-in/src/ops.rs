@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 
 use crate::keys::b64;
 use crate::pool::StandIn;
-use crate::state::{Message, RefreshToken, Session, State, Step, User, now};
+use crate::state::{Message, RefreshToken, Session, State, Step, User, UserExistenceErrors, now};
 
 /// A Cognito error: the SDK maps `__type` to its typed error and keeps `message`.
 #[derive(Debug)]
@@ -84,6 +84,25 @@ fn attributes(user: &User) -> Value {
         {"Name": "email_verified", "Value": user.email_verified.to_string()},
         {"Name": "email", "Value": user.email},
     ])
+}
+
+/// Whom a sign-in request names. With `PreventUserExistenceErrors` enabled, Cognito answers
+/// `USER_AUTH` for an unknown username with a challenge as it would for a user ("responds with a
+/// randomly selected challenge from the types the user pool allows"), so the answer does not tell
+/// whether the account exists; such a sign-in never succeeds.
+enum Caller {
+    Known(User),
+    Unknown(String),
+}
+
+impl Caller {
+    /// The key its sessions are kept under: an unknown name gets one no `sub` can equal.
+    fn session_key(&self) -> String {
+        match self {
+            Caller::Known(user) => user.sub.clone(),
+            Caller::Unknown(name) => format!("unknown:{}", name.to_ascii_lowercase()),
+        }
+    }
 }
 
 impl StandIn {
@@ -166,9 +185,9 @@ impl StandIn {
             .ok_or_else(|| err("UserNotFoundException", "User does not exist."))
     }
 
-    /// The user named by `USERNAME` in auth parameters or challenge responses, with its
-    /// `SECRET_HASH` checked.
-    fn caller(&self, state: &State, params: &Map<String, Value>) -> Result<User, CognitoError> {
+    /// Who `USERNAME` in auth parameters or challenge responses names, with its `SECRET_HASH`
+    /// checked: a user, or, where the app client prevents user existence errors, an unknown name.
+    fn caller(&self, state: &State, params: &Map<String, Value>) -> Result<Caller, CognitoError> {
         let username = params
             .get("USERNAME")
             .and_then(Value::as_str)
@@ -179,7 +198,15 @@ impl StandIn {
                 )
             })?;
         self.check_secret_hash(username, params.get("SECRET_HASH"))?;
-        Self::user(state, username).cloned()
+        match state.find_user(username) {
+            Some(user) => Ok(Caller::Known(user.clone())),
+            None if self.settings().prevent_user_existence_errors
+                == UserExistenceErrors::Enabled =>
+            {
+                Ok(Caller::Unknown(username.to_owned()))
+            }
+            None => Err(err("UserNotFoundException", "User does not exist.")),
+        }
     }
 
     /// What `USER_AUTH` offers: the pool's first factors, a password as both of its challenges.
@@ -292,21 +319,32 @@ impl StandIn {
         id
     }
 
-    fn send_code(&self, state: &mut State, sub: &str) -> Result<Value, CognitoError> {
-        let email = Self::user(state, sub)?.email.clone();
+    /// Email a code to the caller (an unknown name gets the same answer and no email) and open
+    /// the session that waits for it.
+    fn send_code(&self, state: &mut State, caller: &Caller) -> Result<Value, CognitoError> {
         let code = new_code();
-        println!("[cognito-stand-in] EMAIL_OTP for {email}: {code}");
-        state.inbox.push(Message {
-            to: email.clone(),
-            code: code.clone(),
-            sent_at: now(),
-            kind: "email_otp",
-        });
-        let session = self.new_session(state, sub, Step::EmailOtp { code, wrong: 0 });
+        let destination = match caller {
+            Caller::Known(user) => {
+                println!("[cognito-stand-in] EMAIL_OTP for {}: {code}", user.email);
+                state.inbox.push(Message {
+                    to: user.email.clone(),
+                    code: code.clone(),
+                    sent_at: now(),
+                    kind: "email_otp",
+                });
+                mask(&user.email)
+            }
+            Caller::Unknown(name) => mask(name),
+        };
+        let session = self.new_session(
+            state,
+            &caller.session_key(),
+            Step::EmailOtp { code, wrong: 0 },
+        );
         Ok(json!({
             "ChallengeName": "EMAIL_OTP",
             "Session": session,
-            "ChallengeParameters": {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": mask(&email)},
+            "ChallengeParameters": {"CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL", "CODE_DELIVERY_DESTINATION": destination},
         }))
     }
 
@@ -316,8 +354,10 @@ impl StandIn {
         let auth = params(body, "AuthParameters");
         match flow {
             "USER_AUTH" => {
-                let user = self.caller(state, &auth)?;
-                if !user.enabled {
+                let caller = self.caller(state, &auth)?;
+                if let Caller::Known(user) = &caller
+                    && !user.enabled
+                {
                     return Err(not_authorized("User is disabled."));
                 }
                 let preferred = auth
@@ -326,13 +366,14 @@ impl StandIn {
                     // A preference the pool does not allow is not honoured: the choice is offered.
                     .filter(|p| self.available_challenges().contains(p));
                 match preferred {
-                    Some("EMAIL_OTP") => self.send_code(state, &user.sub),
+                    Some("EMAIL_OTP") => self.send_code(state, &caller),
                     Some(other) => Err(err(
                         "InvalidParameterException",
                         format!("The stand-in offers EMAIL_OTP only, not {other}"),
                     )),
                     None => {
-                        let session = self.new_session(state, &user.sub, Step::SelectChallenge);
+                        let session =
+                            self.new_session(state, &caller.session_key(), Step::SelectChallenge);
                         Ok(
                             json!({"ChallengeName": "SELECT_CHALLENGE", "Session": session, "AvailableChallenges": self.available_challenges(), "ChallengeParameters": {}}),
                         )
@@ -369,14 +410,14 @@ impl StandIn {
         let challenge = str_field(body, "ChallengeName")?;
         let session_id = str_field(body, "Session")?;
         let responses = params(body, "ChallengeResponses");
-        let user = self.caller(state, &responses)?;
+        let caller = self.caller(state, &responses)?;
 
         let session = state
             .sessions
             .get(session_id)
             .cloned()
             .ok_or_else(|| not_authorized(SESSION_INVALID))?;
-        if session.sub != user.sub || session.client_id != self.settings().client_id {
+        if session.sub != caller.session_key() || session.client_id != self.settings().client_id {
             return Err(not_authorized(SESSION_INVALID));
         }
         if session.used {
@@ -394,28 +435,32 @@ impl StandIn {
                     ));
                 }
                 self.consume(state, session_id);
-                self.send_code(state, &user.sub)
+                self.send_code(state, &caller)
             }
             ("EMAIL_OTP", Step::EmailOtp { code, wrong }) => {
                 let given = responses
                     .get("EMAIL_OTP_CODE")
                     .and_then(Value::as_str)
                     .unwrap_or_default();
-                if given != code {
-                    let wrong = wrong + 1;
-                    if let Some(s) = state.sessions.get_mut(session_id) {
-                        s.step = Step::EmailOtp {
-                            code: code.clone(),
-                            wrong,
-                        };
-                        // After the allowed attempts the session is spent.
-                        s.used = wrong >= self.settings().max_code_attempts;
+                let user = match caller {
+                    Caller::Known(user) if given == code => user,
+                    // No code matches for an unknown name: it was never sent.
+                    _ => {
+                        let wrong = wrong + 1;
+                        if let Some(s) = state.sessions.get_mut(session_id) {
+                            s.step = Step::EmailOtp {
+                                code: code.clone(),
+                                wrong,
+                            };
+                            // After the allowed attempts the session is spent.
+                            s.used = wrong >= self.settings().max_code_attempts;
+                        }
+                        return Err(err(
+                            "CodeMismatchException",
+                            "Invalid code received for user",
+                        ));
                     }
-                    return Err(err(
-                        "CodeMismatchException",
-                        "Invalid code received for user",
-                    ));
-                }
+                };
                 self.consume(state, session_id);
                 let result = self.sign_in(state, &user, None)?;
                 Ok(json!({"AuthenticationResult": result, "ChallengeParameters": {}}))

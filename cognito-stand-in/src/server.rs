@@ -23,6 +23,13 @@ impl StandIn {
         if req.method() == Method::OPTIONS {
             let mut response = loopback_http::respond(StatusCode::OK, "text/plain", "");
             cors(&mut response);
+            // Whatever headers the client's SDK adds (Amplify sends amz-sdk-request and
+            // amz-sdk-invocation-id, other SDKs their own), as Cognito's public endpoint takes them.
+            if let Some(asked) = req.headers().get("access-control-request-headers") {
+                response
+                    .headers_mut()
+                    .insert("access-control-allow-headers", asked.clone());
+            }
             return response;
         }
         let mut response = self.route(req).await;
@@ -52,19 +59,7 @@ impl StandIn {
                 json_response(StatusCode::OK, &self.keys().jwks())
             }
             (Method::GET, p) if p == format!("/{pool}/.well-known/openid-configuration") => {
-                let issuer = self.issuer();
-                json_response(
-                    StatusCode::OK,
-                    &json!({
-                        "issuer": issuer, "jwks_uri": self.jwks_uri(),
-                        "id_token_signing_alg_values_supported": ["RS256"], "subject_types_supported": ["public"],
-                        "response_types_supported": ["code", "token"],
-                        "scopes_supported": ["openid", "email", "phone", "profile"],
-                        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-                        "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "email", "email_verified",
-                            "cognito:username", "token_use", "origin_jti", "event_id", "jti"],
-                    }),
-                )
+                json_response(StatusCode::OK, &self.discovery())
             }
             (Method::GET, "/_health") => json_response(
                 StatusCode::OK,
@@ -127,6 +122,25 @@ impl StandIn {
             }
             _ => json_response(StatusCode::NOT_FOUND, &json!({"message": "not found"})),
         }
+    }
+
+    /// The pool's OpenID configuration, field for field as a pool without a domain publishes it:
+    /// the OAuth endpoints (managed login's) are there with empty values, since only a domain
+    /// serves them, and the stand-in has none. AWS's docs do not show this document; its fields
+    /// follow what real pools serve.
+    fn discovery(&self) -> Value {
+        json!({
+            "authorization_endpoint": "",
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "issuer": self.issuer(),
+            "jwks_uri": self.jwks_uri(),
+            "response_types_supported": ["code", "token"],
+            "scopes_supported": ["openid", "email", "phone", "profile"],
+            "subject_types_supported": ["public"],
+            "token_endpoint": "",
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "userinfo_endpoint": "",
+        })
     }
 
     async fn cognito(&self, target: Option<String>, body: &[u8]) -> Response {
@@ -220,7 +234,7 @@ fn cors(response: &mut Response) {
         ("access-control-allow-methods", "POST, GET, OPTIONS"),
         (
             "access-control-allow-headers",
-            "content-type, x-amz-target, x-amz-user-agent, authorization, cache-control",
+            "content-type, x-amz-target, x-amz-user-agent, amz-sdk-request, amz-sdk-invocation-id, authorization, cache-control",
         ),
         (
             "access-control-expose-headers",

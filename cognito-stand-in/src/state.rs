@@ -30,6 +30,21 @@ pub struct Settings {
     pub first_factors: Vec<String>,
     /// `RefreshTokenRotation.RetryGracePeriodSeconds`: how long a rotated refresh token still works.
     pub refresh_retry_grace_seconds: u64,
+    /// The app client's `PreventUserExistenceErrors`.
+    pub prevent_user_existence_errors: UserExistenceErrors,
+}
+
+/// What a sign-in for an unknown username answers
+/// (<https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum UserExistenceErrors {
+    /// The console's default for a new app client: `USER_AUTH` answers an unknown username with
+    /// the challenges a user would get, and no code ever matches.
+    #[default]
+    Enabled,
+    /// The API's default: `UserNotFoundException`.
+    Legacy,
 }
 
 /// Cognito's two issuer formats
@@ -60,6 +75,7 @@ impl Default for Settings {
             issuer_format: IssuerFormat::Original,
             first_factors: vec!["PASSWORD".into(), "EMAIL_OTP".into()],
             refresh_retry_grace_seconds: 0,
+            prevent_user_existence_errors: UserExistenceErrors::Enabled,
         }
     }
 }

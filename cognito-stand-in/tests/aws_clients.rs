@@ -1,8 +1,9 @@
 //! AWS's own clients against the stand-in, as a user of it would point them: boto3 (pinned in
 //! scripts/requirements-local.txt) over every operation it serves, aws-jwt-verify's
-//! `CognitoJwtVerifier` on its tokens, and Amplify JS v6 in Node through its passwordless sign-in,
-//! session, refresh, attribute and sign-out flows (both pinned in clients/node/package-lock.json).
-//! scripts/test installs them before `cargo test`.
+//! `CognitoJwtVerifier` on its tokens, Amplify JS v6 in Node through its passwordless sign-in,
+//! session, refresh, attribute and sign-out flows, and the same sign-in by Amplify in Debian's
+//! Chromium from a page on another origin (all pinned in clients/node/package-lock.json).
+//! scripts/test installs them, and Chromium, before `cargo test`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing suite should panic with its message
 
 use std::path::{Path, PathBuf};
@@ -56,5 +57,8 @@ async fn boto3_and_aws_jwt_verify_use_the_stand_in_as_they_use_cognito() {
         .expect("the Node suites run");
     server.abort();
     assert!(boto3.success(), "the boto3 suite failed");
-    assert!(node.success(), "the aws-jwt-verify or Amplify suite failed");
+    assert!(
+        node.success(),
+        "the aws-jwt-verify or an Amplify suite (Node, Chromium) failed"
+    );
 }

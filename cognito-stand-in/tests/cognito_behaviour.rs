@@ -542,6 +542,18 @@ async fn refresh_with_rotation_replaces_the_refresh_token() {
         ("NotAuthorizedException", "Refresh Token has been revoked")
     );
     assert!(s.refresh(&new).await.is_ok());
+    // "You can't authenticate with REFRESH_TOKEN_AUTH in app clients with refresh token rotation
+    // enabled" (developer guide, Refresh tokens).
+    let legacy = s
+        .client
+        .initiate_auth()
+        .client_id(s.settings().client_id)
+        .auth_flow(AuthFlowType::RefreshTokenAuth)
+        .auth_parameters("REFRESH_TOKEN", new)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(legacy.code(), Some("NotAuthorizedException"));
 }
 
 #[tokio::test]
@@ -852,7 +864,7 @@ async fn every_answer_allows_a_browser_on_any_origin() {
         .header("access-control-request-method", "POST")
         .header(
             "access-control-request-headers",
-            "content-type,x-amz-target,x-amz-user-agent",
+            "amz-sdk-invocation-id,amz-sdk-request,cache-control,content-type,x-amz-target,x-amz-user-agent",
         )
         .body(Empty::new())
         .unwrap();
@@ -866,7 +878,15 @@ async fn every_answer_allows_a_browser_on_any_origin() {
             .to_owned()
     };
     assert_eq!(header(&response, "access-control-allow-origin"), "*");
-    for wanted in ["content-type", "x-amz-target", "x-amz-user-agent"] {
+    // Every header the browser asked for, Amplify's SDK headers among them.
+    for wanted in [
+        "amz-sdk-invocation-id",
+        "amz-sdk-request",
+        "cache-control",
+        "content-type",
+        "x-amz-target",
+        "x-amz-user-agent",
+    ] {
         assert!(header(&response, "access-control-allow-headers").contains(wanted));
     }
     let pool = s.settings().user_pool_id;
@@ -930,4 +950,159 @@ async fn a_rotated_refresh_token_works_for_the_retry_grace_period_only() {
         )
     );
     assert!(s.refresh(&new).await.is_ok());
+}
+
+/// `USER_AUTH` for `name` with `preferred` as `PREFERRED_CHALLENGE`: the challenge and its session.
+async fn start_user_auth(
+    s: &Stack,
+    name: &str,
+    preferred: Option<&str>,
+) -> Result<aws_sdk_cognitoidentityprovider::operation::initiate_auth::InitiateAuthOutput, String> {
+    let mut request = s
+        .client
+        .initiate_auth()
+        .client_id(s.settings().client_id)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", name);
+    if let Some(preferred) = preferred {
+        request = request.auth_parameters("PREFERRED_CHALLENGE", preferred);
+    }
+    request
+        .send()
+        .await
+        .map_err(|e| e.code().unwrap_or_default().to_owned())
+}
+
+#[tokio::test]
+async fn with_user_existence_errors_prevented_an_unknown_name_gets_a_users_answers() {
+    let s = stack(Settings::default()).await;
+    s.create_user().await;
+    let stranger = "stranger@example.org";
+
+    // The email-code challenge, as a user gets it, with a masked destination and no email sent.
+    let started = start_user_auth(&s, stranger, Some("EMAIL_OTP"))
+        .await
+        .unwrap();
+    assert_eq!(started.challenge_name, Some(ChallengeNameType::EmailOtp));
+    assert_eq!(
+        started.challenge_parameters.as_ref().unwrap()["CODE_DELIVERY_DESTINATION"],
+        "s***@e***.org"
+    );
+    let (_, inbox) = s.get("/_inbox?email=stranger%40example.org").await;
+    assert_eq!(inbox["messages"], json!([]));
+    // No code matches, and the session is spent after the attempts a user has.
+    let answer = |session: String, code: &'static str| {
+        s.client
+            .respond_to_auth_challenge()
+            .client_id(s.settings().client_id)
+            .challenge_name(ChallengeNameType::EmailOtp)
+            .session(session)
+            .challenge_responses("USERNAME", stranger)
+            .challenge_responses("EMAIL_OTP_CODE", code)
+            .send()
+    };
+    let session = started.session.unwrap();
+    for _ in 0..s.settings().max_code_attempts {
+        let refused = answer(session.clone(), "12345678").await.unwrap_err();
+        assert_eq!(refused.code(), Some("CodeMismatchException"));
+    }
+    let spent = answer(session, "12345678").await.unwrap_err();
+    assert_eq!(spent.code(), Some("NotAuthorizedException"));
+
+    // Without a preference: the same choice a user is offered, and the choice leads on.
+    let known = start_user_auth(&s, EMAIL, None).await.unwrap();
+    let unknown = start_user_auth(&s, stranger, None).await.unwrap();
+    assert_eq!(
+        unknown.challenge_name,
+        Some(ChallengeNameType::SelectChallenge)
+    );
+    assert_eq!(unknown.available_challenges, known.available_challenges);
+    let chosen = s
+        .client
+        .respond_to_auth_challenge()
+        .client_id(s.settings().client_id)
+        .challenge_name(ChallengeNameType::SelectChallenge)
+        .session(unknown.session.unwrap())
+        .challenge_responses("USERNAME", stranger)
+        .challenge_responses("ANSWER", "EMAIL_OTP")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chosen.challenge_name, Some(ChallengeNameType::EmailOtp));
+
+    // A session opened for an unknown name is not one for a user, and the other way round.
+    let users = start_user_auth(&s, EMAIL, Some("EMAIL_OTP")).await.unwrap();
+    let code = s.latest_code().await;
+    let crossed = s
+        .client
+        .respond_to_auth_challenge()
+        .client_id(s.settings().client_id)
+        .challenge_name(ChallengeNameType::EmailOtp)
+        .session(users.session.unwrap())
+        .challenge_responses("USERNAME", stranger)
+        .challenge_responses("EMAIL_OTP_CODE", code)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(crossed.code(), Some("NotAuthorizedException"));
+}
+
+#[tokio::test]
+async fn with_legacy_user_existence_errors_an_unknown_name_is_user_not_found() {
+    let s = stack(Settings {
+        prevent_user_existence_errors: cognito_stand_in::UserExistenceErrors::Legacy,
+        ..Settings::default()
+    })
+    .await;
+    for preferred in [Some("EMAIL_OTP"), None] {
+        assert_eq!(
+            start_user_auth(&s, "stranger@example.org", preferred)
+                .await
+                .unwrap_err(),
+            "UserNotFoundException"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_discovery_document_has_the_fields_a_pool_without_a_domain_publishes() {
+    let s = stack(Settings::default()).await;
+    let pool = s.settings().user_pool_id;
+    let (_, discovery) = s
+        .get(&format!("/{pool}/.well-known/openid-configuration"))
+        .await;
+    let mut fields: Vec<&str> = discovery
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "authorization_endpoint",
+            "id_token_signing_alg_values_supported",
+            "issuer",
+            "jwks_uri",
+            "response_types_supported",
+            "scopes_supported",
+            "subject_types_supported",
+            "token_endpoint",
+            "token_endpoint_auth_methods_supported",
+            "userinfo_endpoint",
+        ]
+    );
+    assert_eq!(
+        discovery["issuer"],
+        format!("https://cognito-idp.eu-west-1.amazonaws.com/{pool}")
+    );
+    // Managed login's endpoints need a domain, which the stand-in does not have.
+    for endpoint in [
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+    ] {
+        assert_eq!(discovery[endpoint], "");
+    }
 }

@@ -27,6 +27,11 @@ def latest_code(email: str) -> str:
         return json.load(r)["messages"][-1]["code"]
 
 
+def configure(settings: dict) -> None:
+    request = urllib.request.Request(f"{ENV['STANDIN_URL']}/_config", data=json.dumps(settings).encode(), method="POST")
+    urllib.request.urlopen(request, timeout=10).close()
+
+
 def create(email: str) -> str:
     user = idp.admin_create_user(
         UserPoolId=POOL,
@@ -147,6 +152,30 @@ class Boto3AgainstTheStandIn(unittest.TestCase):
         idp.admin_user_global_sign_out(UserPoolId=POOL, Username="boto.global@example.com")
         with self.assertRaises(idp.exceptions.NotAuthorizedException):
             idp.get_tokens_from_refresh_token(RefreshToken=again["RefreshToken"], ClientId=CLIENT)
+
+    def test_unknown_names_with_and_without_prevent_user_existence_errors(self):
+        # ENABLED (a console app client's default): the challenge a user gets, and no code matches.
+        started = idp.initiate_auth(
+            ClientId=CLIENT, AuthFlow="USER_AUTH",
+            AuthParameters={"USERNAME": "boto.nobody@example.com", "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+        )
+        self.assertEqual(started["ChallengeName"], "EMAIL_OTP")
+        self.assertEqual(started["ChallengeParameters"]["CODE_DELIVERY_DESTINATION"], "b***@e***.com")
+        with self.assertRaises(idp.exceptions.CodeMismatchException):
+            idp.respond_to_auth_challenge(
+                ClientId=CLIENT, ChallengeName="EMAIL_OTP", Session=started["Session"],
+                ChallengeResponses={"USERNAME": "boto.nobody@example.com", "EMAIL_OTP_CODE": "12345678"},
+            )
+        # LEGACY (the API's default): UserNotFoundException.
+        configure({"prevent_user_existence_errors": "LEGACY"})
+        try:
+            with self.assertRaises(idp.exceptions.UserNotFoundException):
+                idp.initiate_auth(
+                    ClientId=CLIENT, AuthFlow="USER_AUTH",
+                    AuthParameters={"USERNAME": "boto.nobody@example.com", "PREFERRED_CHALLENGE": "EMAIL_OTP"},
+                )
+        finally:
+            configure({"prevent_user_existence_errors": "ENABLED"})
 
 
 if __name__ == "__main__":
