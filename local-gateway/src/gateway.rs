@@ -224,7 +224,10 @@ impl ServerHandler for Gateway {
                 })
             })
             .collect();
-        serde_json::from_value(json!({ "tools": tools }))
+        // Through the constructor: it tags the result `resultType: "complete"`, which servers
+        // of protocol 2026-07-28 must send (rmcp drops it again for older peers).
+        serde_json::from_value(Value::Array(tools))
+            .map(ListToolsResult::with_all_items)
             .map_err(|e| McpError::internal_error(e.to_string(), None))
     }
 

@@ -323,6 +323,88 @@ async fn it_serves_the_protocol_versions_aws_documents() {
     agent.cancel().await.unwrap();
 }
 
+/// One request of the stateless 2026-07-28 revision, as the Python SDK Strands uses sends it: the
+/// version in the `MCP-Protocol-Version` header and in `_meta`, no session. The JSON-RPC answer.
+async fn stateless(url: &str, id: u32, method: &str, params: Value) -> Value {
+    let meta = json!({
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "gateway-test", "version": "1"},
+        "io.modelcontextprotocol/clientCapabilities": {},
+    });
+    let mut params = params;
+    params["_meta"] = meta;
+    let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+    let mut request = http::Request::post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", method);
+    if let Some(name) = params["name"].as_str() {
+        request = request.header("mcp-name", name);
+    }
+    let request = request
+        .body(http_body_util::Full::new(bytes::Bytes::from(
+            body.to_string(),
+        )))
+        .unwrap();
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<http_body_util::Full<bytes::Bytes>>();
+    let response = client.request(request).await.unwrap();
+    use http_body_util::BodyExt;
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    // An SSE answer: the JSON-RPC message is the data line that parses.
+    let answer = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("data:"))
+        .find_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
+        .unwrap_or_else(|| panic!("no SSE answer in {text:?}"));
+    assert!(answer.get("error").is_none(), "{answer}");
+    answer
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stateless_2026_07_28_results_carry_result_type() {
+    let (lambda, _) = fake_lambda().await;
+    let file = targets_file(
+        "stateless",
+        json!([target("initiate-login", "initiate_login", &[])]),
+    );
+    let gw = gateway(&lambda, &file);
+    let discovered = stateless(&gw.url, 1, "server/discover", json!({})).await;
+    assert!(
+        discovered["result"]["supportedVersions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("2026-07-28")),
+        "{discovered}"
+    );
+    // "Servers implementing this protocol version MUST include" resultType (schema 2026-07-28);
+    // the Python SDK that Strands uses refuses a tools/list without it.
+    let listed = stateless(&gw.url, 2, "tools/list", json!({})).await;
+    assert_eq!(listed["result"]["resultType"], "complete", "{listed}");
+    assert_eq!(
+        listed["result"]["tools"][0]["name"],
+        "initiate-login___initiate_login"
+    );
+    let called = stateless(
+        &gw.url,
+        3,
+        "tools/call",
+        json!({"name": "initiate-login___initiate_login", "arguments": {}}),
+    )
+    .await;
+    assert_eq!(called["result"]["resultType"], "complete", "{called}");
+}
+
 #[test]
 fn a_target_aws_would_refuse_stops_it_at_start_with_the_reason() {
     for (name, headers) in [

@@ -1,0 +1,62 @@
+//! `stack`: the local stack for another program (the agent's tests, the whole topology). Starts
+//! it, prints its endpoints as one JSON line on stdout, and runs until its standard input closes
+//! (its parent exited) or Ctrl-C.
+//!
+//! Usage: `stack [--seed-demo] [--cors-origin ORIGIN]…`. `--seed-demo` adds the demo guest with
+//! three reservations; `--cors-origin` lets a page on that origin call the function URLs.
+
+use std::io::Read;
+
+use local_stack::Stack;
+use serde_json::json;
+
+fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let origins: Vec<String> = args
+        .windows(2)
+        .filter(|w| w[0] == "--cors-origin")
+        .map(|w| w[1].clone())
+        .collect();
+    let mut stack = match Stack::start_with(&origins) {
+        Ok(stack) => stack,
+        Err(e) => {
+            eprintln!("the local stack did not start: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let demo = if args.iter().any(|a| a == "--seed-demo") {
+        match stack.seed_demo() {
+            Ok(guest) => json!({"email": guest.email, "guest_id": guest.guest_id}),
+            Err(e) => {
+                eprintln!("seeding the demo guest failed: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    } else {
+        serde_json::Value::Null
+    };
+    println!(
+        "{}",
+        json!({
+            "standin": stack.standin_url(),
+            "gateway": stack.mcp_url(false),
+            "gateway_intercepted": stack.mcp_url(true),
+            "refresh_url": stack.function_url("refresh"),
+            "functions": stack.function_url(""),
+            "logs": stack.logs_dir(),
+            "demo": demo,
+        })
+    );
+    stack.block_on(async {
+        // Reading stdin to its end blocks: a thread of its own, raced against Ctrl-C.
+        let stdin_closed = tokio::task::spawn_blocking(|| {
+            let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        });
+        tokio::select! {
+            _ = stdin_closed => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    });
+    stack.stop();
+    std::process::ExitCode::SUCCESS
+}
