@@ -1,0 +1,100 @@
+"""The agent's rules without I/O: what the model sees of a result, what a call runs with, what the
+scripted model decides, and how Strands' events become UI message chunks."""
+
+from __future__ import annotations
+
+from booking_agent.scripted import Call, Reply, decide
+from booking_agent.stream import UiChunks
+from booking_agent.tokens import MARKER, GuestTokens, for_model
+
+EVENT = {
+    "event_type": "auth_tokens",
+    "success": True,
+    "id_token": "id.jwt",
+    "access_token": "access.jwt",
+    "refresh_token": "refresh-token",
+    "expires_in": 3600,
+    "guest_id": "GST-1",
+    "email": "guest@example.com",
+    "cognito_sub": "sub-1",
+}
+
+
+def test_the_model_sees_no_secret_of_a_result() -> None:
+    seen = for_model(EVENT)
+    assert [seen[k] for k in ("id_token", "access_token", "refresh_token")] == [MARKER] * 3
+    assert seen["guest_id"] == "GST-1" and seen["email"] == "guest@example.com"
+    assert for_model({"success": True, "session_token": "handle"})["session_token"] == MARKER
+    assert for_model("not json") == "not json"
+
+
+def test_calls_run_with_the_conversations_secrets_whatever_the_model_passed() -> None:
+    tokens = GuestTokens()
+    tokens.remember("initiate_login", {"success": True, "session_token": "handle"})
+    assert tokens.fill("verify_otp", {"email": "e", "otp_code": "12345678", "session_token": MARKER})["session_token"] == "handle"
+    tokens.remember("verify_otp", EVENT)
+    assert tokens.access_token() == "access.jwt"
+    # A token the model made up is replaced; the access token never travels as an argument.
+    assert tokens.fill("refresh", {"refresh_token": "forged"}) == {"refresh_token": "refresh-token"}
+    assert tokens.fill("get_my_reservations", {"auth_token": "forged"}) == {}
+    tokens.remember("sign_out", {"success": True, "access_token_revoked": True})
+    assert tokens.access_token() is None
+    assert tokens.fill("sign_out", {"refresh_token": MARKER}) == {"refresh_token": MARKER}
+
+
+def test_a_session_that_ended_is_forgotten() -> None:
+    tokens = GuestTokens()
+    tokens.remember("verify_otp", EVENT)
+    tokens.remember("refresh", {"success": False, "error_code": "REFRESH_FAILED"})
+    assert tokens.access_token() is None
+
+
+def user(text: str) -> dict:
+    return {"role": "user", "content": [{"text": text}]}
+
+
+def used(tool: str, arguments: dict, use_id: str) -> dict:
+    return {"role": "assistant", "content": [{"toolUse": {"toolUseId": use_id, "name": f"t___{tool}", "input": arguments}}]}
+
+
+def result(output: str, use_id: str) -> dict:
+    return {"role": "user", "content": [{"toolResult": {"toolUseId": use_id, "status": "success", "content": [{"text": output}]}}]}
+
+
+def test_the_scripted_model_walks_the_guides_journey() -> None:
+    messages = [user("I want to book March 15-20")]
+    assert isinstance(decide(messages), Reply) and "email" in decide(messages).text
+    messages += [{"role": "assistant", "content": [{"text": "…"}]}, user("John Doe, john@example.com")]
+    assert decide(messages) == Call("initiate_login", {"email": "john@example.com"})
+    messages += [used("initiate_login", {"email": "john@example.com"}, "1"), result('{"success": true, "session_token": "%s", "delivery": "j***@e***.com"}' % MARKER, "1")]
+    assert "verification code" in decide(messages).text
+    messages += [{"role": "assistant", "content": [{"text": "…"}]}, user("12345678")]
+    assert decide(messages) == Call("verify_otp", {"email": "john@example.com", "otp_code": "12345678", "session_token": MARKER})
+
+
+def test_the_scripted_model_refreshes_once_then_gives_up() -> None:
+    expired = '{"success": false, "error_code": "TOKEN_EXPIRED", "message": "Your session expired."}'
+    messages = [user("show my reservations"), used("get_my_reservations", {}, "1"), result(expired, "1")]
+    assert decide(messages).tool == "refresh"
+    messages += [used("refresh", {}, "2"), result('{"success": true, "event_type": "auth_tokens"}', "2")]
+    assert decide(messages) == Call("get_my_reservations", {})
+    messages += [used("get_my_reservations", {}, "3"), result(expired, "3")]
+    assert isinstance(decide(messages), Reply)
+
+
+def test_strands_events_become_one_ui_message_with_steps() -> None:
+    ui = UiChunks({"u1": EVENT})
+    chunks = ui.start()
+    chunks += ui.on_event({"message": used("verify_otp", {"otp_code": "1"}, "u1") | {"role": "assistant"}})
+    chunks += ui.on_event({"message": result('{"access_token": "%s"}' % MARKER, "u1")})
+    chunks += ui.on_event({"data": "Signed ", "delta": {"text": "Signed "}})
+    chunks += ui.on_event({"data": "in.", "delta": {"text": "in."}})
+    chunks += ui.on_event({"message": {"role": "assistant", "content": [{"text": "Signed in."}]}})
+    chunks += ui.finish()
+    kinds = [c["type"] for c in chunks]
+    assert kinds == [
+        "start", "start-step", "tool-input-available", "tool-output-available", "finish-step",
+        "start-step", "text-start", "text-delta", "text-delta", "text-end", "finish-step", "finish",
+    ]
+    # The frontend gets the event the code kept, not what the model saw.
+    assert chunks[3]["output"] == EVENT and chunks[2]["toolName"] == "verify_otp"
