@@ -21,6 +21,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 GUEST_HEADER = "X-Guest-Authorization"
+CAPTURED = ROOT / "target" / "agent" / "captured"
 
 
 @dataclass
@@ -78,15 +79,27 @@ class Agent:
             headers[GUEST_HEADER] = f"Bearer {token}"
         return self.post({"prompt": text}, headers)
 
+    # The raw SSE of the last turn, for capture().
+    last_stream: str = ""
+
     def post(self, payload: dict, headers: dict[str, str]) -> list[dict]:
         chunks = []
+        raw = []
         with httpx.stream("POST", f"{self.url}/invocations", json=payload, headers=headers, timeout=120) as response:
             assert response.status_code == 200, response.read()
             assert response.headers["content-type"].startswith("text/event-stream")
             for line in response.iter_lines():
+                raw.append(line)
                 if line.startswith("data: "):
                     chunks.append(json.loads(line[6:]))
+        self.last_stream = "\n".join(raw) + "\n"
         return chunks
+
+    def capture(self, name: str) -> None:
+        """Keep the last turn's stream as it came (target/agent/captured/<name>.sse): the contract
+        package's transport tests feed the real agent's answers to each AI SDK major."""
+        CAPTURED.mkdir(parents=True, exist_ok=True)
+        (CAPTURED / f"{name}.sse").write_text(self.last_stream, encoding="utf-8")
 
 
 def start_agent(stack: Stack, workdir: Path, name: str, **env: str) -> Iterator[Agent]:

@@ -35,16 +35,22 @@ def new_session() -> str:
     return f"session-{uuid.uuid4()}"
 
 
-def sign_in(agent: Agent, stack: Stack, session: str, email: str) -> dict:
+def sign_in(agent: Agent, stack: Stack, session: str, email: str, capture: bool = False) -> dict:
     """The guide's journey up to the code: the `auth_tokens` event the frontend receives."""
     asked = agent.say(session, "I want to book March 15-20")
     assert "email" in texts(asked)
+    if capture:
+        agent.capture("ask-email")
     sent = agent.say(session, f"John Doe, {email}")
     assert output_of(sent, "initiate_login")["success"] is True
     assert "verification code" in texts(sent)
+    if capture:
+        agent.capture("code-sent")
     verified = agent.say(session, stack.latest_code(email))
     event = output_of(verified, "verify_otp")
     assert event["event_type"] == "auth_tokens", event
+    if capture:
+        agent.capture("signed-in")
     return event
 
 
@@ -80,7 +86,7 @@ def test_ping_answers_healthy(agent: Agent) -> None:
 
 def test_the_guides_journey_keeps_every_token_away_from_the_model(agent: Agent, stack: Stack) -> None:
     session = new_session()
-    event = sign_in(agent, stack, session, stack.demo_email)
+    event = sign_in(agent, stack, session, stack.demo_email, capture=True)
     # The frontend receives the whole event: the tokens it keeps and the guest it names.
     assert event["access_token"].startswith("eyJ") and event["refresh_token"]
     assert event["email"] == stack.demo_email
@@ -90,8 +96,10 @@ def test_the_guides_journey_keeps_every_token_away_from_the_model(agent: Agent, 
     assert reservations["success"] is True, reservations
     assert len(reservations["reservations"]) == 3
     assert "Harbour View Hotel" in texts(listed)
+    agent.capture("reservations")
 
     signed_out = output_of(agent.say(session, "please sign me out"), "sign_out")
+    agent.capture("signed-out")
     # The agent's code sent the access token: it is revoked too, not only the refresh token.
     assert signed_out["success"] is True and signed_out["access_token_revoked"] is True, signed_out
 
@@ -115,6 +123,7 @@ def test_the_frontends_token_signs_in_a_new_conversation(agent: Agent, stack: St
     # Without it, the agent's code has nothing to send: the guest is asked to sign in.
     anonymous = agent.say(new_session(), "what are my reservations?")
     assert output_of(anonymous, "get_my_reservations")["error_code"] == "AUTH_REQUIRED"
+    agent.capture("auth-required")
     assert "email" in texts(anonymous)
     assert leaks(agent, secrets_of(event)) == []
 
@@ -127,6 +136,7 @@ def test_an_expired_token_is_refreshed_once_by_the_agents_code(agent: Agent, sta
         payload = json.loads(_claims(event["access_token"]))
         time.sleep(max(0.0, payload["exp"] + 2.2 - time.time()))
         turn = agent.say(session, "show my reservations")
+        agent.capture("expired-then-refreshed")
     finally:
         stack.configure({"access_token_validity_seconds": 3600})
     tools = [(name, output.get("error_code") or output.get("event_type") or output.get("success")) for name, output in calls(turn)]
