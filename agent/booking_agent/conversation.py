@@ -54,6 +54,11 @@ class TokenGuard(HookProvider):
 
     def before_call(self, event: BeforeToolCallEvent) -> None:
         tool = tool_name(event.tool_use["name"])
+        # Not called with a made-up secret: a refresh with none would end the frontend's session.
+        missing = self.tokens.missing(tool)
+        if missing:
+            event.cancel_tool = missing
+            return
         # A new dict: the model's own tool use, which stays in the history, keeps its markers.
         event.tool_use = {**event.tool_use, "input": self.tokens.fill(tool, event.tool_use.get("input"))}
 

@@ -79,11 +79,16 @@ class Conversation:
                 self.last_user_text = " ".join(texts)
                 self.this_turn = []
 
-    def latest(self, tool: str) -> tuple[dict[str, Any], Any] | None:
-        for name, arguments, output in reversed(self.results):
-            if name == tool:
-                return arguments, output
-        return None
+    def delivered_tokens(self) -> bool:
+        """Whether a sign-in or refresh in this conversation delivered tokens (and no sign-out ended them)."""
+        for name, _, output in reversed(self.results):
+            if not isinstance(output, dict):
+                continue
+            if name == "sign_out" and output.get("success"):
+                return False
+            if output.get("event_type") == "auth_tokens":
+                return True
+        return False
 
     def pending_login(self) -> tuple[str, Any] | None:
         """The email and session of a code sent and not yet used, if any."""
@@ -148,9 +153,12 @@ def _after_result(c: Conversation, tool: str, arguments: dict[str, Any], output:
     if tool == "get_my_reservations":
         if output.get("success"):
             return Reply(_reservations_text(output))
-        if code == "TOKEN_EXPIRED" and "refresh" not in c.this_turn:
-            # Refresh once and retry once (the tool descriptions' rule).
+        if code == "TOKEN_EXPIRED" and "refresh" not in c.this_turn and c.delivered_tokens():
+            # Refresh once and retry once (the tool descriptions' rule), with the refresh token
+            # this conversation delivered; without one, the guest's app renews its own session.
             return Call("refresh", _refresh_token(c))
+        if code == "TOKEN_EXPIRED":
+            return Reply("Your session has expired. Please try again in a moment.")
         if code in ("AUTH_REQUIRED", "INVALID_TOKEN"):
             return Reply(f"To see your reservations I need to sign you in. {ASK_EMAIL}")
         return Reply(output.get("message") or "I could not read your reservations.")

@@ -28,6 +28,12 @@ FILLED_ARGUMENTS = {
 # Arguments the code removes: the access token travels in the guest-token header only.
 DROPPED_ARGUMENTS = ("auth_token", "access_token")
 
+# What the model is told when a call needs a secret this conversation never received.
+NOT_HERE = {
+    "session_token": "No sign-in code is pending in this conversation: call initiate_login first.",
+    "refresh_token": "This conversation holds no refresh token: the guest's app renews its own session. Tell the guest their session expired and to try again.",
+}
+
 # Failures after which the conversation's session is over.
 SESSION_ENDED = ("REFRESH_FAILED", "INVALID_TOKEN")
 
@@ -87,6 +93,16 @@ class GuestTokens:
                     self._access = self._refresh = None
             elif output.get("error_code") in SESSION_ENDED:
                 self._access = self._refresh = None
+
+    def missing(self, tool: str) -> str | None:
+        """Why `tool` cannot run in this conversation, if a secret it needs was never delivered here
+        (a new conversation has the frontend's access token only: its refresh token stays there)."""
+        with self._lock:
+            known = {"session_token": self._session, "refresh_token": self._refresh}
+        for name in FILLED_ARGUMENTS.get(tool, ()):
+            if known[name] is None:
+                return NOT_HERE[name]
+        return None
 
     def fill(self, tool: str, arguments: Any) -> dict[str, Any]:
         """The arguments a tool runs with: the model's, with the secrets put in by the code."""

@@ -149,6 +149,22 @@ def test_an_expired_token_is_refreshed_once_by_the_agents_code(agent: Agent, sta
     assert leaks(agent, secrets_of(event) | secrets_of(refreshed)) == []
 
 
+def test_an_expired_token_from_the_frontend_is_left_to_the_frontend_to_refresh(agent: Agent, stack: Stack) -> None:
+    stack.configure({"access_token_validity_seconds": 2})
+    try:
+        event = sign_in(agent, stack, new_session(), "reloaded.guest@example.com")
+    finally:
+        stack.configure({"access_token_validity_seconds": 3600})
+    payload = json.loads(_claims(event["access_token"]))
+    time.sleep(max(0.0, payload["exp"] + 2.2 - time.time()))
+    # A new conversation holds the frontend's access token only: no refresh is attempted with a
+    # made-up refresh token (which would end the session); the frontend renews it and retries.
+    turn = agent.say(new_session(), "show my reservations", token=event["access_token"])
+    assert [name for name, _ in calls(turn)] == ["get_my_reservations"]
+    assert output_of(turn, "get_my_reservations")["error_code"] == "TOKEN_EXPIRED"
+    agent.capture("expired-left-to-the-app")
+
+
 def _claims(token: str) -> str:
     import base64
 

@@ -42,6 +42,17 @@ def test_calls_run_with_the_conversations_secrets_whatever_the_model_passed() ->
     assert tokens.fill("sign_out", {"refresh_token": MARKER}) == {"refresh_token": MARKER}
 
 
+def test_a_call_that_needs_a_secret_never_delivered_here_does_not_run() -> None:
+    tokens = GuestTokens()
+    assert "initiate_login" in (tokens.missing("verify_otp") or "")
+    tokens.use_access_token("from.the.frontend")
+    # The frontend's access token lets reservations run, but its refresh token stays with it.
+    assert tokens.missing("get_my_reservations") is None
+    assert "no refresh token" in (tokens.missing("refresh") or "")
+    tokens.remember("verify_otp", EVENT)
+    assert tokens.missing("refresh") is None
+
+
 def test_a_session_that_ended_is_forgotten() -> None:
     tokens = GuestTokens()
     tokens.remember("verify_otp", EVENT)
@@ -74,11 +85,19 @@ def test_the_scripted_model_walks_the_guides_journey() -> None:
 
 def test_the_scripted_model_refreshes_once_then_gives_up() -> None:
     expired = '{"success": false, "error_code": "TOKEN_EXPIRED", "message": "Your session expired."}'
-    messages = [user("show my reservations"), used("get_my_reservations", {}, "1"), result(expired, "1")]
+    signed_in = '{"success": true, "event_type": "auth_tokens", "refresh_token": "%s"}' % MARKER
+    messages = [user("123456"), used("verify_otp", {}, "0"), result(signed_in, "0")]
+    messages += [user("show my reservations"), used("get_my_reservations", {}, "1"), result(expired, "1")]
     assert decide(messages).tool == "refresh"
     messages += [used("refresh", {}, "2"), result('{"success": true, "event_type": "auth_tokens"}', "2")]
     assert decide(messages) == Call("get_my_reservations", {})
     messages += [used("get_my_reservations", {}, "3"), result(expired, "3")]
+    assert isinstance(decide(messages), Reply)
+
+
+def test_without_tokens_of_its_own_the_scripted_model_leaves_the_refresh_to_the_app() -> None:
+    expired = '{"success": false, "error_code": "TOKEN_EXPIRED", "message": "Your session expired."}'
+    messages = [user("show my reservations"), used("get_my_reservations", {}, "1"), result(expired, "1")]
     assert isinstance(decide(messages), Reply)
 
 

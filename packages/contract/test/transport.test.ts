@@ -162,6 +162,21 @@ for (const [major, label] of MAJORS) {
   })
 }
 
+test("the agent's TOKEN_EXPIRED in a new conversation: the transport refreshes and the retry lists", async () => {
+  const refreshed = captured('token-delivery-event-refresh')
+  assert.ok(isTokenDeliveryEvent(refreshed))
+  const { t, store, sent } = transport([agentStream('expired-left-to-the-app'), JSON.stringify(refreshed), agentStream('reservations')])
+  signedIn(store)
+  const chunks = await send(t, 'show my reservations')
+  assert.deepEqual(
+    sent.map((s) => s.url),
+    ['http://agent.test/invocations', 'http://functions.test/refresh', 'http://agent.test/invocations'],
+  )
+  assert.equal(sent[2]!.headers[GUEST_TOKEN_HEADER], `Bearer ${refreshed.access_token}`)
+  assert.equal(chunks.filter((c) => c.type === 'start').length, 1)
+  assert.ok(chunks.some((c) => c.type === 'tool-output-available' && (c as { output: { reservations?: unknown[] } }).output.reservations?.length === 3))
+})
+
 const sse = (chunks: object[]) => chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('')
 let calls = 0
 /** One agent turn that calls `tool` and streams `output`. */
