@@ -1,48 +1,26 @@
-// The sign-in journey as a guest meets it: a chat page reading the agent's SSE stream, in
-// Debian's Chromium (playwright-core), against the local agent bridge and the real functions.
-// Screenshots of every step go to target/browser-journey/.
+// The sign-in journey as a guest meets it, through the whole topology (topology.mjs): Debian's
+// Chromium (playwright-core) on the chat page (the `ai` chat state with AgentCoreChatTransport) →
+// the agent (Strands on bedrock-agentcore, scripted model) → the local AgentCore Gateway → the
+// functions → the Cognito stand-in and DynamoDB. Screenshots of every step go to
+// target/browser-journey/. A stock AI SDK client (DefaultChatTransport) talks to the same agent.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
 import { after, before, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { DefaultChatTransport, readUIMessageStream } from 'ai'
 import { chromium } from 'playwright-core'
+import { root, startTopology } from './topology.mjs'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 const shots = `${root}target/browser-journey`
-const DEMO = 'demo.guest@example.com'
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const TOKEN_HEADER = 'x-guest-authorization'
 
-let bridge
-let base
+let topology
 let browser
 let page
-const chatRequests = []
-const refreshRequests = []
-
-function startBridge() {
-  return new Promise((resolve, reject) => {
-    const child = spawn('cargo', ['run', '--quiet', '-p', 'local-stack', '--bin', 'chat-bridge'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
-    let out = ''
-    const timer = setTimeout(() => reject(new Error(`the bridge did not start:\n${out}`)), 600_000)
-    child.stdout.on('data', (chunk) => {
-      out += chunk
-      const match = /chat bridge on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
-      if (match) {
-        clearTimeout(timer)
-        resolve({ child, url: match[1] })
-      }
-    })
-    child.on('exit', (code) => reject(new Error(`the bridge exited with ${code}:\n${out}`)))
-  })
-}
+/** Every request the page made to the agent and to the functions, in order. */
+const requests = []
 
 before(async () => {
-  mkdirSync(shots, { recursive: true })
-  ;({ child: bridge, url: base } = await startBridge())
+  topology = await startTopology()
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -50,114 +28,198 @@ before(async () => {
   })
   page = await browser.newPage({ viewport: { width: 1000, height: 760 } })
   page.on('request', (request) => {
-    if (request.url().endsWith('/api/chat')) chatRequests.push({ authorization: request.headers().authorization ?? null, body: request.postData() })
-    if (request.url().includes('/lambda-url/refresh/') && request.method() === 'POST') refreshRequests.push(request.url())
+    const url = request.url()
+    const kind = url === topology.agentUrl ? 'agent' : url === topology.refreshUrl ? 'refresh' : url === topology.signOutUrl ? 'sign-out' : null
+    if (kind && request.method() === 'POST') requests.push({ kind, token: request.headers()[TOKEN_HEADER] ?? null, body: request.postData() ?? '' })
   })
-  await page.goto(base)
-  await page.waitForSelector('body[data-ready="true"]')
+  await open()
 })
 
 after(async () => {
   await browser?.close()
-  if (bridge && bridge.exitCode === null) {
-    const exited = new Promise((resolve) => bridge.once('exit', resolve))
-    bridge.kill('SIGTERM')
-    await exited
-  }
+  await topology?.stop()
 })
 
-async function say(text) {
-  const before = chatRequests.length
-  await page.fill('[data-testid="chat-input"]', text)
-  await page.click('[data-testid="send-button"]')
-  await page.waitForFunction(() => !document.querySelector('#chat-input').disabled)
-  return chatRequests.slice(before)
+async function open() {
+  await page.goto(topology.pageUrl)
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' })
 }
 
+/** Type a message and wait for the whole answer; the requests it made. */
+async function say(text) {
+  const before = requests.length
+  await page.fill('[data-testid="chat-input"]', text)
+  if (!/^\d{8}$/.test(text)) await page.click('[data-testid="send-button"]')
+  await page.waitForFunction(() => document.body.dataset.busy === 'true', null, { timeout: 5_000 }).catch(() => {})
+  await page.waitForFunction(() => document.body.dataset.busy === 'false')
+  return requests.slice(before)
+}
+
+const standin = (path, init) => fetch(`${topology.standin}${path}`, init).then((r) => r.json())
+const configurePool = (settings) => standin('/_config', { method: 'POST', body: JSON.stringify(settings) })
+const latestCode = async (email) => (await standin(`/_inbox?email=${encodeURIComponent(email)}`)).messages.at(-1).code
 const lastAssistant = () => page.locator('#messages li.assistant').last().textContent()
+const tools = () => page.locator('#messages li.tool').allTextContents()
 const storedSession = () => page.evaluate(() => JSON.parse(localStorage.getItem('booking_session') ?? 'null'))
 const shot = (name) => page.screenshot({ path: `${shots}/${name}.png`, fullPage: true })
-const dev = (path, init) => fetch(`${base}${path}`, init).then((r) => r.json())
+const expiryOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp
+/** Until the token is past `exp` and the functions' one-second leeway, in whole seconds. */
+async function outlive(token) {
+  const wait = (expiryOf(token) + 2.2) * 1000 - Date.now()
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+}
 
-test('asking for bookings before signing in sends no token and asks to sign in', async () => {
+async function signIn(email) {
+  await say(`John Doe, ${email}`)
+  assert.match(await lastAssistant(), /verification code to \w\*\*\*@e\*\*\*\.com/)
+  const code = await latestCode(email)
+  assert.match(code, /^\d{8}$/)
+  const sent = await say(code)
+  assert.equal(sent[0].token, null, 'no token while the code is checked')
+  await page.waitForSelector('[data-testid="session-status"][data-state="signed-in"]')
+  return storedSession()
+}
+
+const secrets = []
+
+test('asking for bookings before signing in sends no token and asks for the email', async () => {
   await shot('01-start')
-  const requests = await say('Can you show my bookings?')
-  assert.equal(requests.length, 1)
-  assert.equal(requests[0].authorization, null, 'no authenticated request before sign-in')
-  assert.match(await lastAssistant(), /sign in first/i)
+  const sent = await say('Can you show my bookings?')
+  assert.deepEqual(sent.map((r) => [r.kind, r.token]), [['agent', null]])
+  assert.match(await lastAssistant(), /sign you in.*email address/)
 })
 
-test('signing in with the code from the inbox stores the session', async () => {
-  // Short-lived access tokens for this sign-in, to exercise the refresh rule below.
-  await dev('/dev/pool', { method: 'POST', body: JSON.stringify({ access_token_validity_seconds: 3 }) })
-  await say(`My email is ${DEMO}`)
-  assert.match(await lastAssistant(), /sent a sign-in code to d\*\*\*@e\*\*\*\.com/)
-  await shot('02-code-sent')
-  const { code } = await dev(`/dev/code?email=${encodeURIComponent(DEMO)}`)
-  assert.match(code, /^\d{8}$/)
-  const requests = await say(code)
-  assert.equal(requests[0].authorization, null, 'still no token while verifying')
-  await page.waitForSelector('[data-testid="session-status"][data-state="signed-in"]')
-  const session = await storedSession()
+test('signing in with the code from the inbox stores the session, and no token enters the chat', async () => {
+  // Short-lived access tokens for this sign-in, to let one expire below.
+  await configurePool({ access_token_validity_seconds: 3 })
+  const session = await signIn(topology.demoEmail)
+  await configurePool({ access_token_validity_seconds: 3600 })
   assert.equal(session.isAuthenticated, true)
-  assert.equal(session.email, DEMO)
+  assert.equal(session.email, topology.demoEmail)
   assert.equal(session.guestId, 'GST-2026-DEMQ42')
   assert.match(session.accessToken, /^eyJ/)
-  await dev('/dev/pool', { method: 'POST', body: JSON.stringify({ access_token_validity_seconds: 3600 }) })
-  await shot('03-signed-in')
+  secrets.push(session.accessToken, session.refreshToken, session.idToken)
+  // The page shows the verify_otp call; neither it nor the page's text holds a token.
+  assert.ok((await tools()).includes('⚙ verify_otp'))
+  const html = await page.content()
+  for (const secret of secrets) assert.ok(!html.includes(secret))
+  await shot('02-signed-in')
 })
 
-test('an expired access token is refreshed once and the question answered', async () => {
+test('an expired access token: the agent refreshes once and answers', async () => {
   const expired = (await storedSession()).accessToken
-  // Wait until the token is past `exp` and the functions' one-second leeway, in whole seconds.
-  const { exp } = JSON.parse(Buffer.from(expired.split('.')[1], 'base64url').toString())
-  const wait = (exp + 2.2) * 1000 - Date.now()
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-  const requests = await say('Show my reservations please')
-  assert.equal(refreshRequests.length, 1, 'exactly one refresh')
-  assert.equal(requests.length, 2, 'the message was retried once')
-  assert.equal(requests[0].authorization, `Bearer ${expired}`)
-  const renewed = (await storedSession()).accessToken
-  assert.notEqual(renewed, expired)
-  assert.equal(requests[1].authorization, `Bearer ${renewed}`)
+  await outlive(expired)
+  const sent = await say('Show my reservations please')
+  assert.deepEqual(sent.map((r) => [r.kind, r.token]), [['agent', `Bearer ${expired}`]])
+  const renewed = await storedSession()
+  assert.notEqual(renewed.accessToken, expired)
+  secrets.push(renewed.accessToken, renewed.refreshToken, renewed.idToken)
+  assert.equal((await tools()).filter((t) => t === '⚙ refresh').length, 1, 'exactly one refresh')
   const answer = await lastAssistant()
   for (const id of ['RES-2027-0315', 'RES-2026-1224', 'RES-2026-0419']) assert.ok(answer.includes(id), answer)
-  await shot('04-reservations')
+  await shot('03-reservations-after-refresh')
 })
 
-test('a network error is retried with backoff', async () => {
+test('a dropped connection is retried with backoff', async () => {
   let aborted = 0
-  await page.route('**/api/chat', (route) => (aborted++ === 0 ? route.abort('connectionreset') : route.continue()))
+  const route = topology.agentUrl
+  await page.route(route, (r) => (aborted++ === 0 ? r.abort('connectionreset') : r.continue()))
   await say('And my bookings again?')
-  await page.unroute('**/api/chat')
+  await page.unroute(route)
   assert.equal(aborted, 2, 'one failed attempt, then the retry')
   assert.match(await lastAssistant(), /RES-2027-0315/)
 })
 
-test('signing out clears the session and later requests carry no token', async () => {
-  const requests = await say('Please sign me out')
-  assert.ok(requests[0].authorization?.startsWith('Bearer '))
-  assert.ok(JSON.parse(requests[0].body).refresh_token, 'the refresh token goes to sign_out')
+test('signing out in the chat ends the session; later requests carry no token', async () => {
+  const sent = await say('Please sign me out')
+  assert.ok(sent[0].token?.startsWith('Bearer '), "the agent's code had the token to revoke")
   await page.waitForSelector('[data-testid="session-status"][data-state="signed-out"]')
   assert.equal(await storedSession(), null)
   assert.match(await lastAssistant(), /signed out/i)
-  await shot('05-signed-out')
+  await shot('04-signed-out')
   const after = await say('Show my bookings')
-  assert.equal(after[0].authorization, null)
+  assert.equal(after[0].token, null)
 })
 
-test('an invalid token returns to sign-in without retrying', async () => {
+test('a reloaded page sends its stored token; a stale one is refreshed by the page once', async () => {
+  // Another guest: a second code for the demo address within 30 s would be RATE_LIMITED.
+  await configurePool({ access_token_validity_seconds: 3 })
+  const session = await signIn('reload.guest@example.com')
+  await configurePool({ access_token_validity_seconds: 3600 })
+  secrets.push(session.accessToken, session.refreshToken, session.idToken)
+  await outlive(session.accessToken)
+  // A new page load is a new conversation: the agent holds no refresh token for it.
+  await open()
+  const sent = await say('Show my reservations')
+  assert.deepEqual(
+    sent.map((r) => r.kind),
+    ['agent', 'refresh', 'agent'],
+  )
+  const renewed = await storedSession()
+  assert.equal(sent[0].token, `Bearer ${session.accessToken}`)
+  assert.equal(sent[2].token, `Bearer ${renewed.accessToken}`)
+  secrets.push(renewed.accessToken, renewed.refreshToken, renewed.idToken)
+  assert.match(await lastAssistant(), /no reservations/)
+  await shot('05-reload-refreshed')
+})
+
+test('the sign-out button signs out over HTTP where the conversation cannot', async () => {
+  await page.click('[data-testid="sign-out"]')
+  await page.waitForSelector('[data-testid="session-status"][data-state="signed-out"]')
+  const call = requests.at(-1)
+  assert.equal(call.kind, 'sign-out')
+  assert.equal(await storedSession(), null)
+})
+
+test('a forged token returns to sign-in without a refresh', async () => {
   await page.evaluate(() => {
     localStorage.setItem(
       'booking_session',
       JSON.stringify({ isAuthenticated: true, guestId: 'GST-2026-DEMQ42', email: 'x@example.com', cognitoSub: 's', idToken: 'x', accessToken: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged', refreshToken: 'r', expiresAt: Date.now() + 3_600_000 }),
     )
   })
-  const refreshesBefore = refreshRequests.length
-  const requests = await say('Show my reservations')
-  assert.equal(requests.length, 1, 'no retry')
-  assert.equal(refreshRequests.length, refreshesBefore, 'no refresh for an invalid token')
-  assert.equal(await storedSession(), null)
+  await open()
+  await page.waitForSelector('[data-testid="session-status"][data-state="signed-in"]')
+  const sent = await say('Show my reservations')
+  assert.deepEqual(sent.map((r) => r.kind), ['agent'], 'no refresh, no retry')
   await page.waitForSelector('[data-testid="session-status"][data-state="signed-out"]')
-  await shot('06-invalid-token')
+  assert.equal(await storedSession(), null)
+  await shot('06-forged-token')
+})
+
+test('no request to the agent ever carried a token in its body, and no token reached its log', async () => {
+  const agentBodies = requests.filter((r) => r.kind === 'agent').map((r) => r.body)
+  assert.ok(agentBodies.length >= 10)
+  for (const body of agentBodies) {
+    assert.deepEqual(Object.keys(JSON.parse(body)), ['prompt'])
+    for (const secret of secrets) assert.ok(!body.includes(secret))
+  }
+  // The refresh function's own body is the one place a refresh token travels from the page.
+  for (const r of requests.filter((r) => r.kind === 'refresh')) assert.deepEqual(Object.keys(JSON.parse(r.body)), ['refresh_token'])
+  const { readFileSync } = await import('node:fs')
+  const log = readFileSync(topology.agentLog, 'utf8')
+  for (const secret of secrets) assert.ok(!log.includes(secret), 'a token in the agent log')
+})
+
+test('a stock DefaultChatTransport holds a conversation with the agent, no adapter', async () => {
+  const transport = new DefaultChatTransport({ api: topology.agentUrl })
+  const chatId = `stock-client-${crypto.randomUUID()}`
+  const ask = async (text) => {
+    const stream = await transport.sendMessages({
+      chatId,
+      trigger: 'submit-message',
+      messageId: undefined,
+      abortSignal: undefined,
+      messages: [{ id: crypto.randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
+    })
+    let last
+    for await (const message of readUIMessageStream({ stream })) last = message
+    return last
+  }
+  const first = await ask('I want to book March 15-20')
+  assert.match(first.parts.find((p) => p.type === 'text').text, /email/)
+  const second = await ask('Jane Doe, stock.client@example.com')
+  const started = second.parts.find((p) => p.type === 'tool-initiate_login')
+  assert.equal(started.state, 'output-available')
+  assert.equal(started.output.success, true)
 })

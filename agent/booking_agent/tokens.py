@@ -30,8 +30,9 @@ DROPPED_ARGUMENTS = ("auth_token", "access_token")
 
 # What the model is told when a call needs a secret this conversation never received.
 NOT_HERE = {
-    "session_token": "No sign-in code is pending in this conversation: call initiate_login first.",
-    "refresh_token": "This conversation holds no refresh token: the guest's app renews its own session. Tell the guest their session expired and to try again.",
+    "verify_otp": "No sign-in code is pending in this conversation: call initiate_login first.",
+    "refresh": "This conversation holds no refresh token: the guest's app renews its own session. Tell the guest their session expired and to try again.",
+    "sign_out": "This conversation holds no refresh token: tell the guest to sign out with the app's sign-out button.",
 }
 
 # Failures after which the conversation's session is over.
@@ -99,9 +100,8 @@ class GuestTokens:
         (a new conversation has the frontend's access token only: its refresh token stays there)."""
         with self._lock:
             known = {"session_token": self._session, "refresh_token": self._refresh}
-        for name in FILLED_ARGUMENTS.get(tool, ()):
-            if known[name] is None:
-                return NOT_HERE[name]
+        if any(known[name] is None for name in FILLED_ARGUMENTS.get(tool, ())):
+            return NOT_HERE[tool]
         return None
 
     def fill(self, tool: str, arguments: Any) -> dict[str, Any]:

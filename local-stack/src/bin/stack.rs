@@ -1,6 +1,6 @@
 //! `stack`: the local stack for another program (the agent's tests, the whole topology). Starts
 //! it, prints its endpoints as one JSON line on stdout, and runs until its standard input closes
-//! (its parent exited) or Ctrl-C.
+//! (its parent exited), Ctrl-C or SIGTERM; then it stops every process it started.
 //!
 //! Usage: `stack [--seed-demo] [--cors-origin ORIGIN]…`. `--seed-demo` adds the demo guest with
 //! three reservations; `--cors-origin` lets a page on that origin call the function URLs.
@@ -42,6 +42,7 @@ fn main() -> std::process::ExitCode {
             "gateway": stack.mcp_url(false),
             "gateway_intercepted": stack.mcp_url(true),
             "refresh_url": stack.function_url("refresh"),
+            "sign_out_url": stack.function_url("sign-out"),
             "functions": stack.function_url(""),
             "logs": stack.logs_dir(),
             "demo": demo,
@@ -52,9 +53,22 @@ fn main() -> std::process::ExitCode {
         let stdin_closed = tokio::task::spawn_blocking(|| {
             let _ = std::io::stdin().read_to_end(&mut Vec::new());
         });
+        // SIGTERM too: the processes it started (moto, cargo lambda watch, the Gateways) must not
+        // outlive it.
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match terminate.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
         tokio::select! {
             _ = stdin_closed => {}
             _ = tokio::signal::ctrl_c() => {}
+            _ = terminated => {}
         }
     });
     stack.stop();

@@ -26,6 +26,9 @@ export interface AgentCoreTransportOptions {
   api: string
   /** The `refresh` function over HTTP (a function URL or API route). */
   refreshUrl: string
+  /** The `sign_out` function over HTTP, for `signOut()` (a sign-out button: a conversation that
+   * did not sign the guest in holds no refresh token to sign out with). */
+  signOutUrl?: string
   store: SessionStore
   fetch?: typeof globalThis.fetch
   sessionIdHeader?: string
@@ -96,6 +99,27 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
         }
       },
     })
+  }
+
+  /** Sign out over HTTP (revokes the refresh token, and the access token it sends) and drop the
+   * session; the session is dropped even when the call fails. The function's answer, if any. */
+  async signOut(): Promise<unknown> {
+    const session = this.options.store.get()
+    if (!session || !this.options.signOutUrl) {
+      this.drop()
+      return null
+    }
+    try {
+      const response = await this.post(
+        this.options.signOutUrl,
+        { 'content-type': 'application/json', authorization: `Bearer ${session.accessToken}` },
+        JSON.stringify({ refresh_token: session.refreshToken }),
+        undefined,
+      )
+      return await response.json().catch(() => null)
+    } finally {
+      this.drop()
+    }
   }
 
   /** The agent keeps no resumable streams. */

@@ -255,6 +255,20 @@ test("the agent's sign-out ends the stored session", async () => {
   assert.equal(store.get(), null)
 })
 
+test('signOut() calls the sign_out function with the session and drops it, even when that fails', async () => {
+  const store = new SessionStore(new MemoryStorage())
+  const { fetch, sent } = scripted([JSON.stringify({ success: true, access_token_revoked: true }), new TypeError('fetch failed'), new TypeError('fetch failed'), new TypeError('fetch failed'), new TypeError('fetch failed')])
+  const t = new AgentCoreChatTransport({ api: 'http://agent.test/invocations', refreshUrl: 'http://functions.test/refresh', signOutUrl: 'http://functions.test/sign-out', store, fetch, backoffMs: [0, 0, 0] })
+  const event = signedIn(store)
+  assert.deepEqual(await t.signOut(), { success: true, access_token_revoked: true })
+  assert.equal(sent[0]!.headers.authorization, `Bearer ${event.access_token}`)
+  assert.deepEqual(JSON.parse(sent[0]!.body), { refresh_token: event.refresh_token })
+  assert.equal(store.get(), null)
+  signedIn(store)
+  await assert.rejects(t.signOut())
+  assert.equal(store.get(), null)
+})
+
 test('network errors and 5xx answers are retried with backoff', async () => {
   const { t, sent } = transport([new TypeError('fetch failed'), { status: 503, body: 'busy' }, agentStream('ask-email')])
   const chunks = await send(t, 'hello')
