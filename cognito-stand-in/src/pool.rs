@@ -69,6 +69,20 @@ impl StandIn {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// How many sign-in codes it has emailed, to anyone.
+    pub fn codes_sent(&self) -> usize {
+        self.state()
+            .inbox
+            .iter()
+            .filter(|m| m.kind == "email_otp")
+            .count()
+    }
+
+    /// How many users the pool has.
+    pub fn user_count(&self) -> usize {
+        self.state().users.len()
+    }
+
     /// Codes sent to `email` (case-insensitive), oldest first.
     pub fn inbox(&self, email: &str) -> Vec<Value> {
         let wanted = email.to_ascii_lowercase();

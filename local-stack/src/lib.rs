@@ -14,6 +14,6 @@ mod stack;
 pub mod tables;
 
 pub use stack::{
-    DEMO_EMAIL, Functions, GatewayPorts, Guest, HttpReply, ORIGIN, Stack, StackError, StackOptions,
-    functions, gateway_context, lambda_functions,
+    DEMO_EMAIL, Functions, GatewayPorts, Guest, HttpReply, LOCAL_BUDGETS, ORIGIN, Stack,
+    StackError, StackOptions, functions, gateway_context, lambda_functions,
 };

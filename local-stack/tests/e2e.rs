@@ -51,6 +51,14 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         "an_expired_access_token_is_token_expired_and_a_refresh_recovers",
         expired_access_token,
     ),
+    (
+        "a_sign_in_finishes_only_in_the_conversation_that_started_it",
+        conversation_bound,
+    ),
+    (
+        "a_thousand_addresses_from_one_source_then_another_stay_within_every_budget",
+        simulation,
+    ),
 ];
 
 fn main() -> std::process::ExitCode {
@@ -145,6 +153,25 @@ fn ids(result: &Value) -> Vec<String> {
         .iter()
         .map(|r| r["reservation_id"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// The auth-state table split: the budget counters (key and count), and every other record.
+fn budget_counters(stack: &Stack) -> (Vec<(String, u64)>, Vec<Value>) {
+    let (counters, records): (Vec<Value>, Vec<Value>) = stack
+        .scan("AUTH_STATE_TABLE")
+        .unwrap()
+        .into_iter()
+        .partition(|i| i["pk"].as_str().unwrap_or_default().starts_with("BUDGET#"));
+    let counters = counters
+        .iter()
+        .map(|c| {
+            (
+                c["pk"].as_str().unwrap().to_owned(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (counters, records)
 }
 
 fn wrong(code: &str) -> String {
@@ -412,11 +439,13 @@ fn cognito_throttle(stack: &mut Stack) {
     let out = initiate(stack, email);
     assert_eq!(out["error_code"], "RATE_LIMITED", "{out}");
     assert_eq!(out["retryable"], true);
-    assert_eq!(
-        stack.scan("AUTH_STATE_TABLE").unwrap(),
-        Vec::<Value>::new(),
-        "no login and no send counted"
-    );
+    let (counters, records) = budget_counters(stack);
+    assert_eq!(records, Vec::<Value>::new(), "no login and no send counted");
+    // The budgets got their units back, but for the new user, who exists now.
+    for (key, count) in counters {
+        let expected = u64::from(key.starts_with("BUDGET#new-users#"));
+        assert_eq!(count, expected, "{key}");
+    }
     assert_eq!(stack.inbox_len(email), 0);
     stack.clear_faults().unwrap();
     let started = initiate(stack, email);
@@ -474,7 +503,7 @@ fn dynamodb_outage(stack: &mut Stack) {
     assert_eq!(read["error_code"], "UPSTREAM_UNAVAILABLE", "{read}");
     stack.restart_dynamodb().unwrap();
     assert_eq!(initiate(stack, email)["success"], true);
-    let items = stack.scan("AUTH_STATE_TABLE").unwrap();
+    let (_, items) = budget_counters(stack);
     assert_eq!(items.len(), 2, "one send history and one login: {items:?}");
 }
 
@@ -738,4 +767,92 @@ fn expired_access_token(stack: &mut Stack) {
         .unwrap();
     let again = reservations(stack, refreshed["access_token"].as_str().unwrap());
     assert_eq!(again["guest_id"], demo.guest_id.as_str());
+}
+
+// ---- abuse budgets and conversation binding ---------------------------------------------------
+
+/// A Gateway call from the MCP session `session`: the source and conversation of the call.
+fn from_session(stack: &Stack, session: &str, function: &str, tool: &str, args: Value) -> Value {
+    let mut context = local_stack::gateway_context(function, tool, None);
+    context["custom"]["bedrockAgentCoreSessionId"] = json!(session);
+    stack.invoke(function, args, Some(context)).unwrap()
+}
+
+fn conversation_bound(stack: &mut Stack) {
+    let email = "bound@example.com";
+    let started = from_session(
+        stack,
+        "conversation-a",
+        "initiate-login",
+        "initiate_login",
+        json!({"email": email}),
+    );
+    assert_eq!(started["success"], true, "{started}");
+    let code = stack.latest_code(email).unwrap();
+    let args = json!({"email": email, "otp_code": code, "session_token": started["session_token"]});
+    // The right code from another conversation, three times: not found, and no attempt spent.
+    for _ in 0..3 {
+        let elsewhere = from_session(
+            stack,
+            "conversation-b",
+            "verify-otp",
+            "verify_otp",
+            args.clone(),
+        );
+        assert_eq!(elsewhere["error_code"], "LOGIN_NOT_FOUND", "{elsewhere}");
+    }
+    // Nor from a call that names no conversation (a direct invoke).
+    let unnamed = stack.invoke("verify-otp", args.clone(), None).unwrap();
+    assert_eq!(unnamed["error_code"], "LOGIN_NOT_FOUND", "{unnamed}");
+    // The conversation that started it still has every attempt.
+    let tokens = from_session(stack, "conversation-a", "verify-otp", "verify_otp", args);
+    assert_eq!(tokens["event_type"], "auth_tokens", "{tokens}");
+}
+
+/// `count` initiate_login calls with distinct addresses from one Gateway session, ten at a time
+/// (`cargo lambda watch` runs up to eight functions at once): how many were sent a code.
+fn flood(stack: &Stack, session: &str, count: usize) -> usize {
+    let mut sent = 0;
+    let addresses: Vec<String> = (0..count)
+        .map(|i| format!("{session}-{i}@example.net"))
+        .collect();
+    for batch in addresses.chunks(10) {
+        let answers = stack.block_on(futures_util::future::join_all(batch.iter().map(|email| {
+            let mut context =
+                local_stack::gateway_context("initiate-login", "initiate_login", None);
+            context["custom"]["bedrockAgentCoreSessionId"] = json!(session);
+            stack.invoke_async("initiate-login", json!({"email": email}), Some(context))
+        })));
+        for answer in answers {
+            let answer = answer.unwrap();
+            if answer["success"] == true {
+                sent += 1;
+            } else {
+                assert_eq!(answer["error_code"], "RATE_LIMITED", "{answer}");
+                assert!(answer["retry_after"].as_u64().unwrap() >= 1, "{answer}");
+            }
+        }
+    }
+    sent
+}
+
+fn simulation(stack: &mut Stack) {
+    let budgets = local_stack::LOCAL_BUDGETS;
+    let (codes_before, users_before) = stack.pool_counts();
+    // One source: cut off at its own budget.
+    let first = flood(stack, "flooding-conversation-1", 1000);
+    assert_eq!(first, budgets.per_source_per_hour as usize);
+    // A second source is served, until the pool's new-user budget holds across both.
+    let second = flood(stack, "flooding-conversation-2", 1000);
+    assert!(second >= 1, "the second source is served");
+    assert_eq!(
+        first + second,
+        budgets.new_users_per_hour as usize,
+        "the global budget holds across both sources"
+    );
+    // What Cognito did: no more codes and users than the budgets allow.
+    let (codes, users) = stack.pool_counts();
+    assert_eq!(codes - codes_before, first + second);
+    assert_eq!(users - users_before, first + second);
+    assert!(codes - codes_before <= budgets.codes_per_hour as usize);
 }

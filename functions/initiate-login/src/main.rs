@@ -1,8 +1,9 @@
 //! `initiate_login`: email a sign-in code and hand back an opaque session token.
 
+use booking_auth::aws::budgets::BudgetStore;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::login::LoginStore;
-use booking_auth::config::{CognitoConfig, OtpPolicy, Table};
+use booking_auth::config::{CognitoConfig, OtpPolicy, Table, budget_policy};
 use booking_auth::domain::clock::system_clock;
 use booking_auth::invoke::lambda;
 use initiate_login::InitiateLogin;
@@ -16,6 +17,11 @@ async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
                 aws.dynamodb(),
                 Table::AuthState.name(env)?,
                 OtpPolicy::from_env(env)?,
+            ),
+            budgets: BudgetStore::new(
+                aws.dynamodb(),
+                Table::AuthState.name(env)?,
+                budget_policy(env)?,
             ),
             clock: system_clock,
         })

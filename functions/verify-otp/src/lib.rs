@@ -26,7 +26,7 @@ impl Tool for VerifyOtp {
     async fn call(
         &self,
         args: VerifyOtpArgs,
-        _ctx: &CallContext,
+        ctx: &CallContext,
     ) -> Result<TokenDeliveryEvent, AuthError> {
         // Shape checks first: a typo in the code must not spend an attempt.
         let email = Email::parse(&args.email)?;
@@ -34,7 +34,10 @@ impl Tool for VerifyOtp {
         let token = SessionToken::parse(&args.session_token)?;
         // `args.attempts` and `args.otp_sent_at` are deliberately ignored: the record decides.
         let now = (self.clock)();
-        let login = self.logins.claim_attempt(&token, &email, now).await?;
+        let login = self
+            .logins
+            .claim_attempt(&token, &email, ctx.conversation.as_deref(), now)
+            .await?;
 
         let answer = self
             .cognito
@@ -126,6 +129,7 @@ mod tests {
             attempts,
             otp_sent_at: NOW - 30,
             expires_at: NOW + 150,
+            conversation: None,
         };
         mock!(DynamoClient::update_item)
             .match_requests(|r| r.update_expression() == Some("SET attempts = attempts + :one"))
@@ -136,8 +140,63 @@ mod tests {
             })
     }
 
+    #[tokio::test]
+    async fn a_claim_names_the_callers_conversation_or_claims_only_unbound_logins() {
+        for (kind, expected) in [
+            (
+                "gateway",
+                booking_auth::domain::budget::conversation_key("gateway", "mcp-session-0001"),
+            ),
+            ("direct", None),
+        ] {
+            let refused = mock!(DynamoClient::update_item)
+                .match_requests(move |r| {
+                    let named = r
+                        .expression_attribute_values()
+                        .and_then(|v| v.get(":conversation"))
+                        .and_then(|v| v.as_s().ok())
+                        .cloned();
+                    let condition = r.condition_expression().unwrap_or_default();
+                    named == expected
+                        && if named.is_some() {
+                            condition.contains("conversation = :conversation")
+                        } else {
+                            condition.ends_with("AND attribute_not_exists(conversation)")
+                        }
+                })
+                .then_http_response(|| {
+                    aws_error(
+                        400,
+                        "ConditionalCheckFailedException",
+                        "The conditional request failed",
+                    )
+                });
+            let mocks = Mocks {
+                cognito: vec![],
+                dynamo: vec![
+                    refused,
+                    mock!(DynamoClient::get_item).then_output(|| GetItemOutput::builder().build()),
+                ],
+            };
+            let out = verify_as(&mocks, kind).await;
+            assert_eq!(out.body["error_code"], "LOGIN_NOT_FOUND", "{kind}");
+        }
+    }
+
     fn update_ok() -> Rule {
         mock!(DynamoClient::update_item).then_output(|| UpdateItemOutput::builder().build())
+    }
+
+    /// `kind`'s fixture of verify_otp, with a fresh session token, through the tool over `mocks`.
+    async fn verify_as(mocks: &Mocks, kind: &str) -> booking_auth_testing::Outcome {
+        let token = session_token();
+        invoke_fixture(
+            &tool(mocks),
+            "verify-otp",
+            kind,
+            &[("REPLACE_WITH_SESSION_TOKEN", &token)],
+        )
+        .await
     }
 
     fn session_token() -> String {
@@ -173,14 +232,7 @@ mod tests {
                         .then_output(|| TransactWriteItemsOutput::builder().build()),
                 ],
             };
-            let token = session_token();
-            let out = invoke_fixture(
-                &tool(&mocks),
-                "verify-otp",
-                kind,
-                &[("REPLACE_WITH_SESSION_TOKEN", &token)],
-            )
-            .await;
+            let out = verify_as(&mocks, kind).await;
             let body = out.body.as_object().cloned().unwrap();
             let mut keys: Vec<&str> = body.keys().map(String::as_str).collect();
             keys.sort_unstable();

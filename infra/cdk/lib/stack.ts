@@ -135,9 +135,9 @@ export class BookingAuthStack extends Stack {
         binary: 'initiate-login',
         method: HttpMethod.POST,
         route: '/auth/login',
-        tables: { AUTH_STATE_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+        // UpdateItem: the sign-in budgets' counters.
+        tables: { AUTH_STATE_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
         cognito: [
-          'cognito-idp:AdminGetUser',
           'cognito-idp:AdminCreateUser',
           'cognito-idp:AdminInitiateAuth',
           'cognito-idp:AdminRespondToAuthChallenge',

@@ -63,8 +63,8 @@ test('each function may call only what it calls, on its own pool and tables', ()
     logicalIdOf('AWS::DynamoDB::Table', 'ReservationsTable'),
   ]
   assert.deepEqual(grants('InitiateLogin'), {
-    [pool]: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminGetUser', 'cognito-idp:AdminInitiateAuth', 'cognito-idp:AdminRespondToAuthChallenge'],
-    [state]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    [pool]: ['cognito-idp:AdminCreateUser', 'cognito-idp:AdminInitiateAuth', 'cognito-idp:AdminRespondToAuthChallenge'],
+    [state]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
   })
   assert.deepEqual(grants('VerifyOtp'), {
     [pool]: ['cognito-idp:AdminRespondToAuthChallenge'],

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+use booking_auth::domain::budget::BudgetPolicy;
 use bytes::Bytes;
 use cognito_stand_in::{Settings, StandIn};
 use http_body_util::Full;
@@ -46,6 +47,15 @@ pub struct GatewayPorts {
 
 /// The browser origin the functions allow (CORS) in the local stack.
 pub const ORIGIN: &str = "http://localhost:5173";
+
+/// The sign-in budgets the local stack's functions run with: small enough for a simulation to
+/// reach each, large enough for every other test.
+pub const LOCAL_BUDGETS: BudgetPolicy = BudgetPolicy {
+    per_source_per_hour: 30,
+    codes_per_minute: 100,
+    codes_per_hour: 60,
+    new_users_per_hour: 40,
+};
 pub const DEMO_EMAIL: &str = "demo.guest@example.com";
 const REGION: &str = "eu-west-1";
 
@@ -281,6 +291,24 @@ impl Stack {
             ("REVOCATION_CHECK", "true".to_owned()),
             // A short leeway keeps expiry tests quick.
             ("JWT_LEEWAY_SECONDS", "1".to_owned()),
+            // Small sign-in budgets, so the simulation in the end-to-end tests reaches each
+            // (README: Abuse budgets has the production defaults).
+            (
+                "BUDGET_CODES_PER_SOURCE_PER_HOUR",
+                LOCAL_BUDGETS.per_source_per_hour.to_string(),
+            ),
+            (
+                "BUDGET_CODES_PER_MINUTE",
+                LOCAL_BUDGETS.codes_per_minute.to_string(),
+            ),
+            (
+                "BUDGET_CODES_PER_HOUR",
+                LOCAL_BUDGETS.codes_per_hour.to_string(),
+            ),
+            (
+                "BUDGET_NEW_USERS_PER_HOUR",
+                LOCAL_BUDGETS.new_users_per_hour.to_string(),
+            ),
         ];
         for t in &self.tables {
             env.push((t.env.as_str(), t.local_name.clone()));

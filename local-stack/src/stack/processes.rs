@@ -110,8 +110,12 @@ pub fn wait_for_port(child: &mut ChildGuard, port: u16, timeout: Duration) -> Re
 
 impl Stack {
     pub(super) fn start_dynamodb(&mut self) -> Result<()> {
-        let mut command = Command::new(venv_bin(&self.root, "moto_server")?);
-        command.args(["-H", "127.0.0.1", "-p", &self.moto_port.to_string()]);
+        // moto's server, one request at a time: conditional writes are atomic as in DynamoDB
+        // (local-stack/moto_serial.py says why).
+        let mut command = Command::new(venv_bin(&self.root, "python")?);
+        command
+            .arg(self.root.join("local-stack/moto_serial.py"))
+            .args(["-H", "127.0.0.1", "-p", &self.moto_port.to_string()]);
         let mut moto = ChildGuard::spawn("moto_server", command, self.logs.join("moto.log"))?;
         wait_for_port(&mut moto, self.moto_port, Duration::from_secs(60))?;
         self.moto = Some(moto);

@@ -90,7 +90,8 @@ impl Stack {
         })
     }
 
-    pub(super) fn table(&self, env: &str) -> Result<&str> {
+    /// The local name of the table `env` names (`infra/tables.json`).
+    pub fn table(&self, env: &str) -> Result<&str> {
         self.tables
             .iter()
             .find(|t| t.env == env)

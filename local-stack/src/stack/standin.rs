@@ -64,6 +64,11 @@ impl Stack {
             .ok_or_else(|| StackError(format!("no code in the inbox of {email}")))
     }
 
+    /// Codes the stand-in emailed and users it holds, across the pool.
+    pub fn pool_counts(&self) -> (usize, usize) {
+        (self.standin.codes_sent(), self.standin.user_count())
+    }
+
     pub fn inbox_len(&self, email: &str) -> usize {
         self.standin.inbox(email).len()
     }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
+use crate::domain::budget::BudgetPolicy;
 use crate::domain::error::ConfigError;
 
 /// A source of variables: the process environment in production, a map in tests
@@ -237,6 +238,23 @@ impl OtpPolicy {
     }
 }
 
+/// The budgets on sending codes (`domain::budget`): per source and across the pool.
+pub fn budget_policy(env: &Env) -> Result<BudgetPolicy, ConfigError> {
+    let defaults = BudgetPolicy::default();
+    let read = |name: &'static str, default: u32| -> Result<u32, ConfigError> {
+        Ok(env.bounded(name, u64::from(default), 1, 1_000_000)? as u32)
+    };
+    Ok(BudgetPolicy {
+        per_source_per_hour: read(
+            "BUDGET_CODES_PER_SOURCE_PER_HOUR",
+            defaults.per_source_per_hour,
+        )?,
+        codes_per_minute: read("BUDGET_CODES_PER_MINUTE", defaults.codes_per_minute)?,
+        codes_per_hour: read("BUDGET_CODES_PER_HOUR", defaults.codes_per_hour)?,
+        new_users_per_hour: read("BUDGET_NEW_USERS_PER_HOUR", defaults.new_users_per_hour)?,
+    })
+}
+
 /// The DynamoDB tables, each named by its own environment variable (`infra/tables.json`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
@@ -450,6 +468,24 @@ impl GuestTokenConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budgets_default_and_refuse_a_zero_or_a_non_number() {
+        assert_eq!(
+            budget_policy(&Env::from_pairs([])).unwrap(),
+            BudgetPolicy::default()
+        );
+        let set = budget_policy(&Env::from_pairs([
+            ("BUDGET_CODES_PER_SOURCE_PER_HOUR", "5"),
+            ("BUDGET_NEW_USERS_PER_HOUR", "7"),
+        ]))
+        .unwrap();
+        assert_eq!((set.per_source_per_hour, set.new_users_per_hour), (5, 7));
+        for bad in ["0", "many"] {
+            let err = budget_policy(&Env::from_pairs([("BUDGET_CODES_PER_MINUTE", bad)]));
+            assert!(err.is_err(), "{bad}");
+        }
+    }
 
     fn base() -> Vec<(&'static str, &'static str)> {
         vec![

@@ -44,10 +44,19 @@ fn record(
         attempts,
         otp_sent_at: NOW - 10,
         expires_at,
+        conversation: None,
     }
 }
 
 async fn claim_against(stored: Option<LoginRecord>) -> Result<LoginRecord, AuthError> {
+    claim_from(stored, None).await
+}
+
+/// A claim refused by DynamoDB's condition, from `conversation`: the error the guest gets.
+async fn claim_from(
+    stored: Option<LoginRecord>,
+    conversation: Option<&str>,
+) -> Result<LoginRecord, AuthError> {
     let token = SessionToken::generate().unwrap();
     let stored = stored.map(|mut r| {
         r.pk = token.record_key();
@@ -66,7 +75,35 @@ async fn claim_against(stored: Option<LoginRecord>) -> Result<LoginRecord, AuthE
             .build()
     });
     let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&update, &get]);
-    store(client).claim_attempt(&token, &email(), NOW).await
+    store(client)
+        .claim_attempt(&token, &email(), conversation, NOW)
+        .await
+}
+
+#[tokio::test]
+async fn a_login_bound_to_a_conversation_is_not_found_from_any_other() {
+    let bound = |attempts| LoginRecord {
+        conversation: Some("conversation-a".into()),
+        ..record(
+            &SessionToken::generate().unwrap(),
+            attempts,
+            LoginStatus::Pending,
+            NOW + 100,
+            "guest@example.com",
+        )
+    };
+    for other in [None, Some("conversation-b")] {
+        let err = claim_from(Some(bound(1)), other).await.unwrap_err();
+        assert!(
+            matches!(err, AuthError::LoginNotFound),
+            "{other:?}: {err:?}"
+        );
+    }
+    // From its own conversation the refusal says why, as for any login.
+    let err = claim_from(Some(bound(3)), Some("conversation-a"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AuthError::MaxAttempts { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -150,7 +187,7 @@ async fn a_successful_claim_returns_the_incremented_record() {
         });
     let client = mock_client!(aws_sdk_dynamodb, [&update]);
     let claimed = store(client)
-        .claim_attempt(&token, &email(), NOW)
+        .claim_attempt(&token, &email(), None, NOW)
         .await
         .unwrap();
     assert_eq!(claimed.attempts, 1);
@@ -169,7 +206,7 @@ async fn throttling_and_outages_are_retryable_and_a_missing_table_is_internal() 
             mock!(Client::update_item).then_http_response(move || aws_error(status, code, "x"));
         let client = mock_client!(aws_sdk_dynamodb, [&update]);
         let err = store(client)
-            .claim_attempt(&token, &email(), NOW)
+            .claim_attempt(&token, &email(), None, NOW)
             .await
             .unwrap_err();
         assert_eq!(err.retryable(), retryable, "{code}: {err:?}");

@@ -160,25 +160,11 @@ impl Cognito {
             .map(|secret| secret_hash(secret, username, &self.client_id))
     }
 
-    /// Make sure a passwordless user exists for `email` without Cognito sending an invitation.
-    /// Known and unknown addresses end in the same state, so callers answer both the same way.
-    pub async fn ensure_user(&self, email: &Email) -> Result<(), AuthError> {
-        let found = self
-            .client
-            .admin_get_user()
-            .user_pool_id(&self.user_pool_id)
-            .username(email.as_str())
-            .send()
-            .await;
-        match found {
-            Ok(_) => return Ok(()),
-            Err(err) => {
-                let fault = Fault::from_sdk(&err);
-                if !fault.is_code("UserNotFoundException") {
-                    return Err(fault.into_error("AdminGetUser"));
-                }
-            }
-        }
+    /// Make sure a passwordless user exists for `email` without Cognito sending an invitation;
+    /// `true` when this call created it. It asks by creating (an existing user answers
+    /// `UsernameExistsException`), so known and unknown addresses make the same calls: the
+    /// answer and the time it takes reveal nothing.
+    pub async fn create_user(&self, email: &Email) -> Result<bool, AuthError> {
         let attribute =
             |name: &str, value: &str| AttributeType::builder().name(name).value(value).build();
         let created = self
@@ -194,13 +180,12 @@ impl Cognito {
         match created {
             Ok(_) => {
                 tracing::info!(email = %email, "created passwordless user");
-                Ok(())
+                Ok(true)
             }
             Err(err) => {
                 let fault = Fault::from_sdk(&err);
-                // A concurrent sign-in for the same address created it first: same end state.
                 if fault.is_code("UsernameExistsException") {
-                    Ok(())
+                    Ok(false)
                 } else {
                     Err(fault.into_error("AdminCreateUser"))
                 }

@@ -39,6 +39,10 @@ pub struct LoginRecord {
     pub attempts: u32,
     pub otp_sent_at: i64,
     pub expires_at: i64,
+    /// The conversation that started it (`domain::budget::conversation_key`), when the caller
+    /// named one: only the same conversation may finish it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<String>,
 }
 
 impl std::fmt::Debug for LoginRecord {
@@ -190,6 +194,7 @@ impl LoginStore {
         token: &SessionToken,
         email: &Email,
         cognito_session: String,
+        conversation: Option<String>,
         now: i64,
     ) -> Result<LoginRecord, AuthError> {
         let record = LoginRecord {
@@ -200,6 +205,7 @@ impl LoginStore {
             attempts: 0,
             otp_sent_at: now,
             expires_at: now + self.policy.session_validity.as_secs() as i64,
+            conversation,
         };
         self.client
             .put_item()
@@ -212,34 +218,46 @@ impl LoginStore {
         Ok(record)
     }
 
-    /// Count one attempt against a pending, unexpired login of `email`, atomically.
-    /// Returns the record as it is after the increment; refuses once the limit is reached.
+    /// Count one attempt against a pending, unexpired login of `email` from the conversation that
+    /// started it, atomically. Returns the record as it is after the increment; refuses once the
+    /// limit is reached. A login bound to a conversation is `LOGIN_NOT_FOUND` from any other one
+    /// (or from a call that names none), and that costs no attempt.
     pub async fn claim_attempt(
         &self,
         token: &SessionToken,
         email: &Email,
+        conversation: Option<&str>,
         now: i64,
     ) -> Result<LoginRecord, AuthError> {
         let pk = token.record_key();
-        let updated = self
+        let mut update = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(pk.clone()))
             .update_expression("SET attempts = attempts + :one")
-            .condition_expression(
-                "attribute_exists(pk) AND #status = :pending AND email = :email AND expires_at > :now AND attempts < :max",
-            )
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":one", AttributeValue::N("1".into()))
             .expression_attribute_values(":pending", AttributeValue::S("pending".into()))
             .expression_attribute_values(":email", AttributeValue::S(email.canonical()))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
-            .expression_attribute_values(":max", AttributeValue::N(self.policy.max_attempts.to_string()))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
-            .send()
-            .await;
-        match updated {
+            .expression_attribute_values(
+                ":max",
+                AttributeValue::N(self.policy.max_attempts.to_string()),
+            )
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew);
+        const CLAIMABLE: &str = "attribute_exists(pk) AND #status = :pending AND email = :email AND expires_at > :now AND attempts < :max";
+        update = match conversation {
+            Some(c) => update
+                .condition_expression(format!(
+                    "{CLAIMABLE} AND (attribute_not_exists(conversation) OR conversation = :conversation)"
+                ))
+                .expression_attribute_values(":conversation", AttributeValue::S(c.to_owned())),
+            None => update.condition_expression(format!(
+                "{CLAIMABLE} AND attribute_not_exists(conversation)"
+            )),
+        };
+        match update.send().await {
             Ok(out) => from_item(out.attributes.unwrap_or_default()),
             Err(err) => {
                 let fault = Fault::from_sdk(&err);
@@ -249,14 +267,20 @@ impl LoginStore {
                 // Find out which condition failed, to tell the guest what to do next.
                 let record: Option<LoginRecord> = self.get(&pk).await?;
                 Err(match record {
-                    Some(r) if r.email == email.canonical() && r.status == LoginStatus::Pending => {
+                    Some(r)
+                        if r.email == email.canonical()
+                            && r.status == LoginStatus::Pending
+                            && (r.conversation.is_none()
+                                || r.conversation.as_deref() == conversation) =>
+                    {
                         if r.expires_at <= now {
                             AuthError::OtpExpired
                         } else {
                             wrong_code(r.attempts, &self.policy)
                         }
                     }
-                    // Missing, used, or another address's login: all look the same from outside.
+                    // Missing, used, another address's or another conversation's login: all look
+                    // the same from outside.
                     _ => AuthError::LoginNotFound,
                 })
             }

@@ -5,6 +5,7 @@
 //! Adapters may import `crate::domain`, `crate::contract` (they produce its types),
 //! `crate::config`, `crate::tls` and `crate::jwt::Claims` (what revocation is keyed on).
 
+pub mod budgets;
 pub mod cognito;
 pub mod guests;
 pub mod login;

@@ -2,6 +2,7 @@
 //! type every layer returns. Nothing here calls AWS or reads the environment; everything is
 //! tested with plain values.
 
+pub mod budget;
 pub mod clock;
 pub mod email;
 pub mod error;

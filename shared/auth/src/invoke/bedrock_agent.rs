@@ -11,6 +11,7 @@ use super::{
     CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, as_result, bearer_token,
     log_failure, run,
 };
+use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
 
 /// An action group's answer: the envelope, and the tool's answer inside it.
@@ -57,10 +58,16 @@ pub(super) async fn answer_action<T: Tool>(
     let named =
         function.or_else(|| api_path.and_then(|p| p.trim_end_matches('/').rsplit('/').next()));
     let result = if named == Some(T::Contract::NAME) {
+        let session = payload
+            .get("sessionId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let ctx = CallContext {
             caller: CallerKind::BedrockAgent,
             bearer: session_bearer(&payload),
             token_argument: config.guest_token.argument,
+            source: Source::new(SourceKind::AgentSession, session),
+            conversation: conversation_key("bedrock-agent", session),
         };
         run(tool, Value::Object(arguments(&payload)), &ctx).await
     } else {

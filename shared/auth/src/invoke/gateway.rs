@@ -10,10 +10,13 @@ use super::{
     CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, as_result, bearer_token,
     log_failure, run,
 };
+use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
 
 /// The client-context key that names the tool a Gateway call is for.
 pub const TOOL_NAME_KEY: &str = "bedrockAgentCoreToolName";
+/// The client-context key of the caller's MCP session: the source and conversation of the call.
+pub const SESSION_ID_KEY: &str = "bedrockAgentCoreSessionId";
 /// The client-context key of propagated request headers (a nested object).
 pub const PROPAGATED_HEADERS_KEY: &str = "bedrockAgentCorePropagatedHeaders";
 /// Gateway joins target and tool names with this; target names cannot contain underscores.
@@ -41,18 +44,26 @@ pub(super) async fn answer_bare_call<T: Tool>(
                 log_failure(CallerKind::Gateway, &err);
                 return Ok(err.to_failure());
             }
+            let session = custom
+                .and_then(|c| c.get(SESSION_ID_KEY))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             CallContext {
                 caller: CallerKind::Gateway,
                 bearer: custom
                     .and_then(|c| propagated_header(c, &config.guest_token.header))
                     .and_then(|v| bearer_token(&v)),
                 token_argument: config.guest_token.argument,
+                source: Source::new(SourceKind::GatewaySession, session),
+                conversation: conversation_key("gateway", session),
             }
         }
         None => CallContext {
             caller: CallerKind::Direct,
             bearer: None,
             token_argument: config.guest_token.argument,
+            source: None,
+            conversation: None,
         },
     };
     let args = match invocation.payload {

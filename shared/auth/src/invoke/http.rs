@@ -12,7 +12,25 @@ use super::{
     CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, bearer_token, log_failure, run,
 };
 use crate::config::CorsConfig;
+use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
+
+/// The header an HTTP caller names its conversation in: a sign-in started with one can only be
+/// finished with the same one.
+pub const CONVERSATION_HEADER: &str = "x-conversation-id";
+
+/// The caller's IP address as API Gateway or the function URL saw it (never a forwarded header,
+/// which the caller could set).
+fn source_ip(request: &lambda_http::Request) -> Option<&str> {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx.http.source_ip.as_deref(),
+        RequestContext::ApiGatewayV1(ctx) => ctx.identity.source_ip.as_deref(),
+        #[allow(unreachable_patterns)] // other event kinds, when lambda_http's features add them
+        _ => None,
+    }
+}
 
 /// An HTTP answer before it is rendered in the response shape of the event's origin.
 pub struct HttpReply {
@@ -146,6 +164,11 @@ pub(super) async fn answer_request<T: Tool>(
         );
     }
 
+    let conversation = request
+        .headers()
+        .get(CONVERSATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let ctx = CallContext {
         caller: CallerKind::Http,
         bearer: request
@@ -154,6 +177,8 @@ pub(super) async fn answer_request<T: Tool>(
             .and_then(|v| v.to_str().ok())
             .and_then(bearer_token),
         token_argument: config.guest_token.argument,
+        source: source_ip(&request).and_then(|ip| Source::new(SourceKind::Ip, ip)),
+        conversation: conversation_key("http", conversation),
     };
     let result = match body_json(request.body()) {
         Ok(args) => run(tool, args, &ctx).await,

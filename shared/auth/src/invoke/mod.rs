@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use crate::config::{CorsConfig, GuestTokenConfig, TokenArgument};
 pub use crate::contract::ToolContract;
+use crate::domain::budget::Source;
 use crate::domain::error::AuthError;
 pub use runtime::Invocation;
 
@@ -64,15 +65,25 @@ pub struct CallContext {
     pub bearer: Option<String>,
     /// Whether the operator lets a tool argument carry the token.
     pub token_argument: TokenArgument,
+    /// Who is asking, for the per-source budgets: the HTTP source IP, the Gateway session, the
+    /// Bedrock Agents session.
+    pub source: Option<Source>,
+    /// The conversation the call belongs to ([`crate::domain::budget::conversation_key`]), when
+    /// the protocol names one:
+    /// a sign-in started there can only be finished there.
+    pub conversation: Option<String>,
 }
 
 impl CallContext {
-    /// A context with the token argument allowed (the default setting).
+    /// A context with the token argument allowed (the default setting), no source and no
+    /// conversation.
     pub fn new(caller: CallerKind, bearer: Option<String>) -> Self {
         Self {
             caller,
             bearer,
             token_argument: TokenArgument::Allowed,
+            source: None,
+            conversation: None,
         }
     }
 
@@ -103,6 +114,8 @@ impl std::fmt::Debug for CallContext {
             .field("caller", &self.caller)
             .field("bearer", &self.bearer.as_ref().map(|_| "***"))
             .field("token_argument", &self.token_argument)
+            .field("source", &self.source)
+            .field("conversation", &self.conversation.as_ref().map(|_| "***"))
             .finish()
     }
 }

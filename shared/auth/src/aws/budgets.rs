@@ -1,0 +1,133 @@
+//! The budget counters (`domain::budget`) in the auth-state table: one item per budget and
+//! window, `ADD`ed to atomically under the condition that it is below its limit, with the table's
+//! TTL (`expires_at`) at the window's end. All budgets of a send are taken at once (one round
+//! trip); when one is spent, the ones taken are given back before the refusal, so a refused send
+//! leaves nothing behind.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures_util::future::join_all;
+
+use super::upstream::Fault;
+use crate::domain::budget::{Budget, BudgetPolicy};
+use crate::domain::error::AuthError;
+
+const CONDITIONAL_FAILED: &str = "ConditionalCheckFailedException";
+
+/// One unit taken from a budget's counter; [`BudgetStore::release`] gives it back.
+#[derive(Debug)]
+pub struct Taken {
+    key: String,
+}
+
+#[derive(Clone)]
+pub struct BudgetStore {
+    client: Client,
+    table: String,
+    policy: BudgetPolicy,
+}
+
+impl BudgetStore {
+    pub fn new(client: Client, table: String, policy: BudgetPolicy) -> Self {
+        Self {
+            client,
+            table,
+            policy,
+        }
+    }
+
+    pub fn policy(&self) -> &BudgetPolicy {
+        &self.policy
+    }
+
+    /// Take one unit of every budget at `now`, concurrently. When any is spent, give back the
+    /// others and refuse with `RATE_LIMITED` until the latest of the spent windows refills.
+    pub async fn take(&self, budgets: &[Budget], now: i64) -> Result<Vec<Taken>, AuthError> {
+        let outcomes = join_all(budgets.iter().map(|b| self.take_one(b, now))).await;
+        let mut taken = Vec::with_capacity(budgets.len());
+        let mut refusal: Option<AuthError> = None;
+        for (budget, outcome) in budgets.iter().zip(outcomes) {
+            match outcome {
+                Ok(Some(unit)) => taken.push(unit),
+                Ok(None) => {
+                    tracing::warn!(budget = budget.kind.name(), "a sign-in budget is spent");
+                    let retry_after = budget.retry_after(now);
+                    refusal = Some(match refusal {
+                        Some(AuthError::RateLimited { retry_after: r }) => AuthError::RateLimited {
+                            retry_after: r.max(retry_after),
+                        },
+                        Some(other) => other,
+                        None => AuthError::RateLimited { retry_after },
+                    });
+                }
+                // An upstream failure outranks a spent budget: the caller retries it sooner.
+                Err(err) => refusal = Some(err),
+            }
+        }
+        match refusal {
+            None => Ok(taken),
+            Some(err) => {
+                self.release(taken).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// `Some` when a unit was taken, `None` when the budget is spent.
+    async fn take_one(&self, budget: &Budget, now: i64) -> Result<Option<Taken>, AuthError> {
+        let key = budget.key(now);
+        let added = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(key.clone()))
+            .update_expression("ADD #count :one SET expires_at = :expires")
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_names("#count", "count")
+            .expression_attribute_values(":one", AttributeValue::N("1".into()))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N(budget.expires_at(now).to_string()),
+            )
+            .expression_attribute_values(":limit", AttributeValue::N(budget.limit.to_string()))
+            .send()
+            .await;
+        match added {
+            Ok(_) => Ok(Some(Taken { key })),
+            Err(err) => {
+                let fault = Fault::from_sdk(&err);
+                if fault.is_code(CONDITIONAL_FAILED) {
+                    Ok(None)
+                } else {
+                    Err(fault.into_error("UpdateItem"))
+                }
+            }
+        }
+    }
+
+    /// Give units back (a send that did not happen), concurrently. Best effort: a unit that
+    /// cannot be given back is logged and expires with its window.
+    pub async fn release(&self, taken: Vec<Taken>) {
+        join_all(taken.into_iter().map(|unit| async move {
+            let result = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key("pk", AttributeValue::S(unit.key))
+                .update_expression("ADD #count :minus")
+                .condition_expression("#count > :zero")
+                .expression_attribute_names("#count", "count")
+                .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
+                .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                .send()
+                .await;
+            if let Err(err) = result {
+                tracing::warn!(
+                    code = Fault::from_sdk(&err).code.as_deref().unwrap_or("-"),
+                    "could not give back a budget unit; it expires with its window"
+                );
+            }
+        }))
+        .await;
+    }
+}
