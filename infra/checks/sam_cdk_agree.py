@@ -1,7 +1,8 @@
 """Check that the SAM template and the CDK app describe the same stack where it matters: the
 parameters, the user pool and app client, the tables (keys, TTL, recovery, encryption), each
 function's runtime, memory, timeout, environment variable names and values, HTTP route and IAM
-actions per resource, and the Gateway targets' tool definitions.
+actions per resource, the HTTP API's CORS and throttling per route, and the Gateway targets' tool
+definitions.
 
 Reads infra/template.yaml and the synthesised infra/cdk/cdk.out/BookingAuth.template.json
 (`npm run synth` in infra/cdk). Run with the local venv's Python (cfn-lint parses the SAM
@@ -219,6 +220,24 @@ def main() -> None:
             for r in resources_of_type(template, "AWS::BedrockAgentCore::GatewayTarget").values()
         }
 
+    def http_api(template):
+        """The HTTP API's CORS and its throttling per route (SAM sets both on the HttpApi; CDK the
+        CORS on the Api and the throttling on its default Stage)."""
+        (api,) = [
+            *resources_of_type(template, "AWS::Serverless::HttpApi").values(),
+            *resources_of_type(template, "AWS::ApiGatewayV2::Api").values(),
+        ]
+        stages = list(resources_of_type(template, "AWS::ApiGatewayV2::Stage").values())
+        throttled = stages[0]["Properties"] if stages else api["Properties"]
+        cors = dict(api["Properties"]["CorsConfiguration"])
+        cors["AllowMethods"] = sorted(cors.get("AllowMethods", []))
+        return {
+            "cors": cors,
+            "default route": throttled.get("DefaultRouteSettings"),
+            "routes": throttled.get("RouteSettings"),
+        }
+
+    differ("HTTP API", http_api(sam), http_api(cdk))
     differ("gateway targets", targets(sam), targets(cdk))
     differ("gateway", gateway(sam), gateway(cdk))
     differ("gateway role grants", gateway_role_grants(sam), gateway_role_grants(cdk))

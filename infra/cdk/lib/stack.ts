@@ -110,7 +110,7 @@ export class BookingAuthStack extends Stack {
       corsPreflight: {
         allowOrigins: p.corsAllowedOrigins.valueAsList,
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-        allowHeaders: ['authorization', 'content-type'],
+        allowHeaders: ['authorization', 'content-type', 'x-conversation-id'],
         maxAge: Duration.seconds(600),
       },
     })
@@ -118,6 +118,17 @@ export class BookingAuthStack extends Stack {
       retentionInDays: p.logRetentionDays.valueAsNumber,
     })
     const stage = api.defaultStage?.node.defaultChild as CfnStage
+    // Throttling per route: the public sign-in route gets its own, tighter limit.
+    stage.defaultRouteSettings = {
+      throttlingRateLimit: p.apiRateLimit.valueAsNumber,
+      throttlingBurstLimit: p.apiBurstLimit.valueAsNumber,
+    }
+    stage.routeSettings = {
+      'POST /auth/login': {
+        ThrottlingRateLimit: p.loginRouteRateLimit.valueAsNumber,
+        ThrottlingBurstLimit: p.loginRouteBurstLimit.valueAsNumber,
+      },
+    }
     stage.accessLogSettings = {
       destinationArn: accessLogs.attrArn,
       format: JSON.stringify({
@@ -135,6 +146,12 @@ export class BookingAuthStack extends Stack {
         binary: 'initiate-login',
         method: HttpMethod.POST,
         route: '/auth/login',
+        extraEnv: {
+          BUDGET_CODES_PER_SOURCE_PER_HOUR: p.budgetCodesPerSourcePerHour.valueAsString,
+          BUDGET_CODES_PER_MINUTE: p.budgetCodesPerMinute.valueAsString,
+          BUDGET_CODES_PER_HOUR: p.budgetCodesPerHour.valueAsString,
+          BUDGET_NEW_USERS_PER_HOUR: p.budgetNewUsersPerHour.valueAsString,
+        },
         // UpdateItem: the sign-in budgets' counters.
         tables: { AUTH_STATE_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
         cognito: [
@@ -312,6 +329,38 @@ export class BookingAuthStack extends Stack {
           "Put the guest-token-interceptor function in front of the Gateway's targets as its REQUEST interceptor: it " +
           'forwards X-Guest-Authorization to get_my_reservations and sign_out only, and strips any token the model ' +
           'put in their arguments. Needs CreateGateway "true".',
+      }),
+      budgetCodesPerSourcePerHour: param('BudgetCodesPerSourcePerHour', {
+        type: 'Number', default: 20, minValue: 1,
+        description: 'Sign-in codes one source (HTTP source IP, AgentCore Gateway session, Bedrock Agents session) may have sent per hour.',
+      }),
+      budgetCodesPerMinute: param('BudgetCodesPerMinute', {
+        type: 'Number', default: 30, minValue: 1,
+        description: 'Sign-in codes the whole pool may send per minute (keep it under your SES send rate).',
+      }),
+      budgetCodesPerHour: param('BudgetCodesPerHour', {
+        type: 'Number', default: 600, minValue: 1,
+        description: 'Sign-in codes the whole pool may send per hour (keep it under your SES daily quota / 24).',
+      }),
+      budgetNewUsersPerHour: param('BudgetNewUsersPerHour', {
+        type: 'Number', default: 120, minValue: 1,
+        description: 'New Cognito users (billed monthly active users) per hour, across the pool.',
+      }),
+      loginRouteRateLimit: param('LoginRouteRateLimit', {
+        type: 'Number', default: 5, minValue: 1,
+        description: 'Requests per second the HTTP API lets through to POST /auth/login (steady state).',
+      }),
+      loginRouteBurstLimit: param('LoginRouteBurstLimit', {
+        type: 'Number', default: 10, minValue: 1,
+        description: 'Requests the HTTP API lets through to POST /auth/login at once (burst).',
+      }),
+      apiRateLimit: param('ApiRateLimit', {
+        type: 'Number', default: 50, minValue: 1,
+        description: 'Requests per second the HTTP API lets through to each of its other routes.',
+      }),
+      apiBurstLimit: param('ApiBurstLimit', {
+        type: 'Number', default: 100, minValue: 1,
+        description: 'Requests the HTTP API lets through to each of its other routes at once.',
       }),
       createGatewayParam: param('CreateGateway', {
         type: 'String', default: 'true', allowedValues: ['true', 'false'],

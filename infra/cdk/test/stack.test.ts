@@ -182,8 +182,19 @@ test('every function has a log group with the retention parameter, and the API l
     AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
   })
   template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-    CorsConfiguration: { AllowOrigins: { Ref: 'CorsAllowedOrigins' }, AllowHeaders: ['authorization', 'content-type'] },
+    CorsConfiguration: { AllowOrigins: { Ref: 'CorsAllowedOrigins' }, AllowHeaders: ['authorization', 'content-type', 'x-conversation-id'] },
   })
+})
+
+test('the HTTP API throttles the public sign-in route on its own, every other route by default', () => {
+  template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+    DefaultRouteSettings: { ThrottlingRateLimit: { Ref: 'ApiRateLimit' }, ThrottlingBurstLimit: { Ref: 'ApiBurstLimit' } },
+    RouteSettings: {
+      'POST /auth/login': { ThrottlingRateLimit: { Ref: 'LoginRouteRateLimit' }, ThrottlingBurstLimit: { Ref: 'LoginRouteBurstLimit' } },
+    },
+  })
+  const [login] = Object.values(template.findResources('AWS::ApiGatewayV2::Route', { Properties: { RouteKey: 'POST /auth/login' } }))
+  assert.ok(login, 'the throttled route key is a route of the API')
 })
 
 test('the gateway targets carry the generated tool definitions unchanged', () => {

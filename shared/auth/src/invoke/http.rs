@@ -238,7 +238,7 @@ fn cors_headers(cors: &CorsConfig, request: &HeaderMap) -> HeaderMap {
     );
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("authorization, content-type"),
+        HeaderValue::from_static("authorization, content-type, x-conversation-id"),
     );
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,

@@ -261,7 +261,7 @@ async fn http_preflight_answers_204_with_cors_headers() {
     assert_eq!(out["statusCode"], 204);
     assert_eq!(
         out["headers"]["access-control-allow-headers"],
-        "authorization, content-type"
+        "authorization, content-type, x-conversation-id"
     );
     assert!(
         out["headers"]["access-control-allow-methods"]
