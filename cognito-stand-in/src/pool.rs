@@ -78,6 +78,21 @@ impl StandIn {
             .count()
     }
 
+    /// Every secret it has handed out and the addresses it wrote to: the codes, the Cognito
+    /// sessions and refresh tokens it issued, the full addresses of its inbox (for a search of
+    /// other programs' logs).
+    pub fn handed_out(&self) -> Vec<String> {
+        let state = self.state();
+        state
+            .inbox
+            .iter()
+            .flat_map(|m| [m.code.clone(), m.to.clone()])
+            .chain(state.sessions.keys().cloned())
+            .chain(state.refresh_tokens.keys().cloned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
     /// How many users the pool has.
     pub fn user_count(&self) -> usize {
         self.state().users.len()

@@ -52,11 +52,13 @@ impl Stack {
             .map_err(|e| StackError(e.to_string()))?;
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+        let body: Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        self.remember_secrets(&body);
         Ok(HttpReply {
             status: parts.status.as_u16(),
             headers: parts.headers,
-            body: serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned())),
+            body,
         })
     }
 

@@ -133,6 +133,8 @@ pub struct Stack {
     tables: Vec<TableDef>,
     cors_origins: Vec<String>,
     http: HttpClient<HttpConnector, Full<Bytes>>,
+    /// Every secret a function answered with, while [`Stack::record_secrets`] is on.
+    secrets: Option<std::sync::Mutex<std::collections::BTreeSet<String>>>,
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub cognito: aws_sdk_cognitoidentityprovider::Client,
 }
@@ -235,6 +237,7 @@ impl Stack {
                 .chain(extra_origins.iter().cloned())
                 .collect(),
             http: HttpClient::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
+            secrets: None,
             dynamodb,
             cognito,
         };
@@ -245,6 +248,33 @@ impl Stack {
             Functions::None => {}
         }
         Ok(stack)
+    }
+
+    /// From now on keep every secret the functions answer with (tokens, session tokens), and
+    /// what the stand-in hands out (codes, Cognito sessions, the addresses written to), for a
+    /// search of the logs: [`Stack::secrets`].
+    pub fn record_secrets(&mut self) {
+        self.secrets.get_or_insert_with(Default::default);
+    }
+
+    pub(super) fn remember_secrets(&self, answer: &Value) {
+        let Some(secrets) = &self.secrets else { return };
+        let mut secrets = secrets.lock().unwrap_or_else(|p| p.into_inner());
+        for field in ["access_token", "id_token", "refresh_token", "session_token"] {
+            if let Some(secret) = answer[field].as_str().filter(|s| s.len() >= 8) {
+                secrets.insert(secret.to_owned());
+            }
+        }
+    }
+
+    /// The secrets recorded so far, with what the stand-in handed out until now.
+    pub fn secrets(&self) -> Vec<String> {
+        let Some(secrets) = &self.secrets else {
+            return Vec::new();
+        };
+        let mut secrets = secrets.lock().unwrap_or_else(|p| p.into_inner());
+        secrets.extend(self.standin.handed_out());
+        secrets.iter().cloned().collect()
     }
 
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
@@ -330,6 +360,14 @@ impl Stack {
 
     /// Clean state: empty tables, a fresh pool (no users, sessions or inbox), default settings, no faults.
     pub fn reset(&mut self) -> Result<()> {
+        // What the stand-in handed out goes with its state: keep it first.
+        if let Some(secrets) = &self.secrets {
+            let handed_out = self.standin.handed_out();
+            secrets
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(handed_out);
+        }
         if self.moto.is_none() {
             self.start_dynamodb()?;
         }
