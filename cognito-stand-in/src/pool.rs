@@ -69,6 +69,12 @@ impl StandIn {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Forget every user, session, token, message and fault: a new pool with the same settings
+    /// and keys (`POST /_reset`).
+    pub fn reset(&self) {
+        *self.state() = State::default();
+    }
+
     /// How many sign-in codes it has emailed, to anyone.
     pub fn codes_sent(&self) -> usize {
         self.state()

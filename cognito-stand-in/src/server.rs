@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::ops::CognitoError;
 use crate::pool::StandIn;
-use crate::state::{Fault, FaultKind, Settings, State};
+use crate::state::{Fault, FaultKind, Settings};
 
 const TARGET_PREFIX: &str = "AWSCognitoIdentityProviderService.";
 
@@ -117,7 +117,7 @@ impl StandIn {
                 }
             }
             (Method::POST, "/_reset") => {
-                *self.state() = State::default();
+                self.reset();
                 json_response(StatusCode::OK, &json!({"ok": true}))
             }
             _ => json_response(StatusCode::NOT_FOUND, &json!({"message": "not found"})),
@@ -143,28 +143,28 @@ impl StandIn {
         })
     }
 
+    /// One call of Cognito's JSON protocol, without injected faults: its status and JSON answer
+    /// (an error as Cognito shapes it). The HTTP front and the fuzzer go through here.
+    pub fn answer(&self, target: Option<&str>, body: &[u8]) -> (u16, Value) {
+        let result = operation_of(target).and_then(|operation| {
+            let body = parse_body(body)?;
+            let mut state = self.state();
+            self.dispatch(&mut state, operation, &body)
+        });
+        match result {
+            Ok(value) => (200, value),
+            Err(e) => (e.status, json!({"__type": e.kind, "message": e.message})),
+        }
+    }
+
     async fn cognito(&self, target: Option<String>, body: &[u8]) -> Response {
-        let Some(operation) = target
-            .as_deref()
-            .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-            .map(str::to_owned)
-        else {
-            return error_response(&CognitoError {
-                status: 400,
-                kind: "UnknownOperationException",
-                message: "missing or unknown X-Amz-Target".into(),
-            });
+        let operation = match operation_of(target.as_deref()) {
+            Ok(operation) => operation.to_owned(),
+            Err(e) => return error_response(&e),
         };
-        let body: Value = match serde_json::from_slice(body) {
-            Ok(v) => v,
-            Err(_) => {
-                return error_response(&CognitoError {
-                    status: 400,
-                    kind: "SerializationException",
-                    message: "body is not JSON".into(),
-                });
-            }
-        };
+        if let Err(e) = parse_body(body) {
+            return error_response(&e);
+        }
         let fault = self.state().take_fault(&operation);
         if let Some(fault) = &fault {
             match fault.fault {
@@ -194,15 +194,37 @@ impl StandIn {
                 }
             }
         }
-        let result = {
-            let mut state = self.state();
-            self.dispatch(&mut state, &operation, &body)
-        };
-        match result {
-            Ok(value) => json_response(StatusCode::OK, &value),
-            Err(e) => error_response(&e),
+        let (status, answer) = self.answer(target.as_deref(), body);
+        let mut response = json_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            &answer,
+        );
+        if let Some(kind) = answer["__type"].as_str()
+            && let Ok(v) = http::HeaderValue::from_str(kind)
+        {
+            response.headers_mut().insert("x-amzn-errortype", v);
         }
+        response
     }
+}
+
+/// The operation an `X-Amz-Target` names.
+fn operation_of(target: Option<&str>) -> Result<&str, CognitoError> {
+    target
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .ok_or_else(|| CognitoError {
+            status: 400,
+            kind: "UnknownOperationException",
+            message: "missing or unknown X-Amz-Target".into(),
+        })
+}
+
+fn parse_body(body: &[u8]) -> Result<Value, CognitoError> {
+    serde_json::from_slice(body).map_err(|_| CognitoError {
+        status: 400,
+        kind: "SerializationException",
+        message: "body is not JSON".into(),
+    })
 }
 
 fn percent_decode(s: &str) -> String {

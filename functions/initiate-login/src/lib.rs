@@ -35,15 +35,14 @@ impl Tool for InitiateLogin {
         // The caller's own budget first, alone: a source that floods is refused at the cost of
         // one write, and takes nothing from the pool's budgets.
         let policy = self.budgets.policy();
-        let mut budgets = policy.for_code(ctx.source.as_ref());
-        let source = match ctx.source {
-            Some(_) => self.budgets.take(&budgets[..1], now).await?,
+        let source = match &ctx.source {
+            Some(source) => self.budgets.take(&[policy.for_source(source)], now).await?,
             None => Vec::new(),
         };
         // Then every other limit a code may cost, in one concurrent round: the address's send
-        // limits, the pool's budgets and a new user's (given back below for a known address).
-        // Nothing is created or sent unless all of them have room.
-        budgets.drain(..source.len());
+        // limits, the pool's budgets and a new user's (the last: given back below for a known
+        // address). Nothing is created or sent unless all of them have room.
+        let mut budgets = policy.for_pool().to_vec();
         budgets.push(policy.new_user());
         let (slot, units) = tokio::join!(
             self.logins.admit_send(&email, now),

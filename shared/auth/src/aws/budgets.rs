@@ -40,8 +40,9 @@ impl BudgetStore {
         &self.policy
     }
 
-    /// Take one unit of every budget at `now`, concurrently. When any is spent, give back the
-    /// others and refuse with `RATE_LIMITED` until the latest of the spent windows refills.
+    /// Take one unit of every budget at `now`, concurrently: the units, in the order of
+    /// `budgets`. When any is spent, give back the others and refuse with `RATE_LIMITED` until
+    /// the latest of the spent windows refills.
     pub async fn take(&self, budgets: &[Budget], now: i64) -> Result<Vec<Taken>, AuthError> {
         let outcomes = join_all(budgets.iter().map(|b| self.take_one(b, now))).await;
         let mut taken = Vec::with_capacity(budgets.len());

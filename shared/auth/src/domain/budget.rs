@@ -156,32 +156,43 @@ impl Budget {
 impl BudgetPolicy {
     /// The budgets one code costs: its source's, when the protocol names one, and the pool's.
     pub fn for_code(&self, source: Option<&Source>) -> Vec<Budget> {
-        let mut budgets = Vec::with_capacity(3);
-        if let Some(source) = source {
-            budgets.push(Budget {
-                kind: BudgetKind::Source(source.kind),
-                scope: format!(
-                    "source#{}#{}",
-                    source.kind.tag(),
-                    hex_digest(source.id.as_bytes())
-                ),
-                limit: self.per_source_per_hour,
-                window: HOUR,
-            });
-        }
-        budgets.push(Budget {
-            kind: BudgetKind::CodesPerMinute,
-            scope: "codes-minute".into(),
-            limit: self.codes_per_minute,
-            window: MINUTE,
-        });
-        budgets.push(Budget {
-            kind: BudgetKind::CodesPerHour,
-            scope: "codes-hour".into(),
-            limit: self.codes_per_hour,
+        source
+            .map(|s| self.for_source(s))
+            .into_iter()
+            .chain(self.for_pool())
+            .collect()
+    }
+
+    /// The budget of one source's codes.
+    pub fn for_source(&self, source: &Source) -> Budget {
+        Budget {
+            kind: BudgetKind::Source(source.kind),
+            scope: format!(
+                "source#{}#{}",
+                source.kind.tag(),
+                hex_digest(source.id.as_bytes())
+            ),
+            limit: self.per_source_per_hour,
             window: HOUR,
-        });
-        budgets
+        }
+    }
+
+    /// The pool's budgets of codes: per minute and per hour.
+    pub fn for_pool(&self) -> [Budget; 2] {
+        [
+            Budget {
+                kind: BudgetKind::CodesPerMinute,
+                scope: "codes-minute".into(),
+                limit: self.codes_per_minute,
+                window: MINUTE,
+            },
+            Budget {
+                kind: BudgetKind::CodesPerHour,
+                scope: "codes-hour".into(),
+                limit: self.codes_per_hour,
+                window: HOUR,
+            },
+        ]
     }
 
     /// The budget a new Cognito user costs.

@@ -19,6 +19,36 @@ use crate::domain::error::AuthError;
 /// finished with the same one.
 pub const CONVERSATION_HEADER: &str = "x-conversation-id";
 
+/// The event without what lambda_http builds the request URI from, which no tool reads: the Host
+/// and X-Forwarded-Proto headers, the domain, stage, path and query. lambda_http 1.3 parses that
+/// URI with `unwrap` (`build_request_uri`), so an event with, say, a Host header that is not a
+/// valid host panicked the function: found by `fuzz/fuzz_targets/envelope.rs`.
+fn without_uri_parts(mut request: LambdaRequest) -> LambdaRequest {
+    let forwarded_proto = http::HeaderName::from_static("x-forwarded-proto");
+    match &mut request {
+        LambdaRequest::ApiGatewayV2(event) => {
+            event.headers.remove(header::HOST);
+            event.headers.remove(&forwarded_proto);
+            event.request_context.domain_name = None;
+            event.request_context.stage = None;
+            event.raw_path = Some("/".into());
+            event.raw_query_string = None;
+        }
+        LambdaRequest::ApiGatewayV1(event) => {
+            event.headers.remove(header::HOST);
+            event.headers.remove(&forwarded_proto);
+            event.request_context.domain_name = None;
+            event.request_context.stage = None;
+            event.path = Some("/".into());
+            event.query_string_parameters = Default::default();
+            event.multi_value_query_string_parameters = Default::default();
+        }
+        #[allow(unreachable_patterns)] // other event kinds, when lambda_http's features add them
+        _ => {}
+    }
+    request
+}
+
 /// The caller's IP address as API Gateway or the function URL saw it (never a forwarded header,
 /// which the caller could set).
 fn source_ip(request: &lambda_http::Request) -> Option<&str> {
@@ -133,7 +163,7 @@ pub(super) async fn answer_request<T: Tool>(
         }
     };
     let origin = request.request_origin();
-    let request: lambda_http::Request = request.into();
+    let request: lambda_http::Request = without_uri_parts(request).into();
     let cors = cors_headers(&config.cors, request.headers());
     let method = request.method().clone();
     let http_get = T::Contract::HTTP_GET;

@@ -33,6 +33,25 @@ pub struct Invocation {
     pub client_context: Option<Value>,
 }
 
+impl Invocation {
+    /// An invocation as the Runtime API delivers it: the client-context header as it came, and
+    /// the payload's bytes.
+    pub fn from_parts(request_id: String, client_context: Option<&str>, body: &[u8]) -> Self {
+        let payload = if body.is_empty() {
+            Value::Null
+        } else {
+            // A payload that is not JSON is answered by the envelope as invalid input.
+            serde_json::from_slice(body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(body).into_owned()))
+        };
+        Self {
+            request_id,
+            payload,
+            client_context: client_context.and_then(parse_client_context),
+        }
+    }
+}
+
 /// The Runtime API endpoint of this sandbox, from `AWS_LAMBDA_RUNTIME_API`.
 pub fn endpoint_from_env() -> Result<Uri, Error> {
     let value = std::env::var("AWS_LAMBDA_RUNTIME_API").map_err(
@@ -124,20 +143,12 @@ impl RuntimeClient {
                 .map(str::to_owned)
         };
         let request_id = header(REQUEST_ID).ok_or("invocation without a request id")?;
-        let client_context = header(CLIENT_CONTEXT).and_then(|raw| parse_client_context(&raw));
         let bytes = body.collect().await?.to_bytes();
-        let payload = if bytes.is_empty() {
-            Value::Null
-        } else {
-            // A payload that is not JSON is answered by the envelope as invalid input.
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
-        };
-        Ok(Invocation {
+        Ok(Invocation::from_parts(
             request_id,
-            payload,
-            client_context,
-        })
+            header(CLIENT_CONTEXT).as_deref(),
+            &bytes,
+        ))
     }
 
     pub async fn respond(&self, request_id: &str, body: &Value) -> Result<(), Error> {

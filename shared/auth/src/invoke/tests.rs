@@ -323,6 +323,42 @@ async fn http_get_is_refused_for_a_post_only_tool() {
     assert_eq!(out["headers"]["allow"], "POST, OPTIONS");
 }
 
+/// Regression (fuzz/fuzz_targets/envelope.rs): lambda_http builds the request URI from these with
+/// `unwrap`, and used to panic on them. They are ignored now; the call is answered.
+#[tokio::test]
+async fn an_event_whose_uri_parts_do_not_parse_is_still_answered() {
+    for (host, proto, path, query) in [
+        ("a b", "https", "/", ""),
+        ("xn--a.example", "https", "/", ""),
+        ("example.com", "ht tp", "/", ""),
+        ("example.com", "https", ":99999", ""),
+        ("example.com", "https", "/", "a b\u{7f}"),
+    ] {
+        let mut event = http_v2(
+            "POST",
+            json!({"host": host, "x-forwarded-proto": proto, "content-type": "application/json"}),
+            Some("{\"value\":\"uri\"}"),
+        );
+        event["rawPath"] = json!(path);
+        event["rawQueryString"] = json!(query);
+        let out = call(event, None).await.unwrap();
+        assert_eq!(out["statusCode"], 200, "{host} {proto} {path}");
+        assert_eq!(http_body(&out)["value"], "uri");
+    }
+    let mut v1 = json!({
+        "resource": "/login", "path": "::", "httpMethod": "POST",
+        "headers": {"Host": "a b", "X-Forwarded-Proto": "ht tp"},
+        "queryStringParameters": {"a b": "c d"}, "multiValueQueryStringParameters": null,
+        "pathParameters": null, "stageVariables": null,
+        "requestContext": {"accountId": "123456789012", "resourceId": "r", "stage": "prod", "requestId": "id",
+            "identity": {"sourceIp": "127.0.0.1"}, "resourcePath": "/login", "httpMethod": "POST", "apiId": "api",
+            "domainName": "a b"},
+        "body": "{\"value\":\"v1\"}", "isBase64Encoded": false
+    });
+    let out = call(v1.take(), None).await.unwrap();
+    assert_eq!(out["statusCode"], 200);
+}
+
 #[tokio::test]
 async fn rest_api_v1_events_get_the_v1_response_shape() {
     let event = json!({
