@@ -117,3 +117,31 @@ def test_strands_events_become_one_ui_message_with_steps() -> None:
     ]
     # The frontend gets the event the code kept, not what the model saw.
     assert chunks[3]["output"] == EVENT and chunks[2]["toolName"] == "verify_otp"
+
+
+def test_the_gateway_requests_carry_the_guest_header_and_a_sigv4_signature_over_it(monkeypatch) -> None:
+    import httpx
+
+    from booking_agent.config import Settings
+    from booking_agent.gateway import GatewayAuth
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    settings = Settings(
+        gateway_url="https://gw.example/mcp", gateway_auth="aws_iam", region="eu-west-1", model="scripted",
+        guest_token_header="X-Guest-Authorization", cors_origins=(), keep_tokens_from_model=True,
+        model_record=None, max_conversations=1,
+    )
+    tokens = GuestTokens()
+    auth = GatewayAuth(settings, tokens)
+    request = httpx.Request("POST", settings.gateway_url, json={"jsonrpc": "2.0"})
+    unsigned_guest = next(auth.auth_flow(request))
+    assert "x-guest-authorization" not in unsigned_guest.headers
+    assert unsigned_guest.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+    assert "/eu-west-1/bedrock-agentcore/aws4_request" in unsigned_guest.headers["authorization"]
+
+    tokens.remember("verify_otp", EVENT)
+    signed = next(auth.auth_flow(httpx.Request("POST", settings.gateway_url, json={"jsonrpc": "2.0"})))
+    assert signed.headers["x-guest-authorization"] == "Bearer access.jwt"
+    # The header is part of what was signed.
+    assert "x-guest-authorization" in signed.headers["authorization"].split("SignedHeaders=")[1]
