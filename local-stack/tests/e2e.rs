@@ -139,6 +139,21 @@ fn sign_in(stack: &Stack, email: &str) -> Value {
     tokens
 }
 
+/// sign_out through the Gateway with the session of an `auth_tokens` event: its refresh token as
+/// the argument, its access token in the guest-token header.
+fn sign_out_through_gateway(stack: &Stack, tokens: &Value) -> Value {
+    let access = tokens["access_token"].as_str().unwrap();
+    let headers = json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {access}")});
+    stack
+        .gateway_call(
+            "sign-out",
+            "sign_out",
+            json!({"refresh_token": tokens["refresh_token"]}),
+            Some(headers),
+        )
+        .unwrap()
+}
+
 fn reservations(stack: &Stack, access_token: &str) -> Value {
     let headers = json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {access_token}")});
     stack
@@ -671,15 +686,7 @@ fn sign_out(stack: &mut Stack) {
     let access = phone["access_token"].as_str().unwrap();
     assert_eq!(reservations(stack, access)["success"], true);
 
-    let headers = json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {access}")});
-    let out = stack
-        .gateway_call(
-            "sign-out",
-            "sign_out",
-            json!({"refresh_token": phone["refresh_token"]}),
-            Some(headers),
-        )
-        .unwrap();
+    let out = sign_out_through_gateway(stack, &phone);
     assert_eq!(out["success"], true, "{out}");
     stack.capture("signed-out", &out).unwrap();
     assert_eq!(out["access_token_revoked"], true);
@@ -893,15 +900,7 @@ fn no_secret_in_logs(stack: &mut Stack) {
         )
         .unwrap();
     assert_eq!(refreshed["event_type"], "auth_tokens", "{refreshed}");
-    let headers = json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {}", refreshed["access_token"].as_str().unwrap())});
-    let out = stack
-        .gateway_call(
-            "sign-out",
-            "sign_out",
-            json!({"refresh_token": refreshed["refresh_token"]}),
-            Some(headers),
-        )
-        .unwrap();
+    let out = sign_out_through_gateway(stack, &refreshed);
     assert_eq!(out["success"], true, "{out}");
     let http = stack
         .url(
