@@ -144,16 +144,23 @@ impl StandIn {
     }
 
     /// One call of Cognito's JSON protocol, without injected faults: its status and JSON answer
-    /// (an error as Cognito shapes it). The HTTP front and the fuzzer go through here.
+    /// (an error as Cognito shapes it). The fuzzer goes through here.
     pub fn answer(&self, target: Option<&str>, body: &[u8]) -> (u16, Value) {
-        let result = operation_of(target).and_then(|operation| {
-            let body = parse_body(body)?;
+        match operation_of(target).and_then(|op| Ok((op, parse_body(body)?))) {
+            Ok((operation, body)) => self.respond(operation, &body),
+            Err(e) => error_answer(&e),
+        }
+    }
+
+    /// Run `operation` on the pool: the status and the JSON answer.
+    fn respond(&self, operation: &str, body: &Value) -> (u16, Value) {
+        let result = {
             let mut state = self.state();
-            self.dispatch(&mut state, operation, &body)
-        });
+            self.dispatch(&mut state, operation, body)
+        };
         match result {
             Ok(value) => (200, value),
-            Err(e) => (e.status, json!({"__type": e.kind, "message": e.message})),
+            Err(e) => error_answer(&e),
         }
     }
 
@@ -162,9 +169,10 @@ impl StandIn {
             Ok(operation) => operation.to_owned(),
             Err(e) => return error_response(&e),
         };
-        if let Err(e) = parse_body(body) {
-            return error_response(&e);
-        }
+        let body = match parse_body(body) {
+            Ok(body) => body,
+            Err(e) => return error_response(&e),
+        };
         let fault = self.state().take_fault(&operation);
         if let Some(fault) = &fault {
             match fault.fault {
@@ -194,18 +202,12 @@ impl StandIn {
                 }
             }
         }
-        let (status, answer) = self.answer(target.as_deref(), body);
-        let mut response = json_response(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
-            &answer,
-        );
-        if let Some(kind) = answer["__type"].as_str()
-            && let Ok(v) = http::HeaderValue::from_str(kind)
-        {
-            response.headers_mut().insert("x-amzn-errortype", v);
-        }
-        response
+        answer_response(self.respond(&operation, &body))
     }
+}
+
+fn error_answer(e: &CognitoError) -> (u16, Value) {
+    (e.status, json!({"__type": e.kind, "message": e.message}))
 }
 
 /// The operation an `X-Amz-Target` names.
@@ -274,11 +276,18 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 }
 
 fn error_response(e: &CognitoError) -> Response {
+    answer_response(error_answer(e))
+}
+
+/// An answer as Cognito sends it: an error's `__type` is also its `x-amzn-errortype` header.
+fn answer_response((status, answer): (u16, Value)) -> Response {
     let mut response = json_response(
-        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST),
-        &json!({"__type": e.kind, "message": e.message}),
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        &answer,
     );
-    if let Ok(v) = http::HeaderValue::from_str(e.kind) {
+    if let Some(kind) = answer["__type"].as_str()
+        && let Ok(v) = http::HeaderValue::from_str(kind)
+    {
         response.headers_mut().insert("x-amzn-errortype", v);
     }
     response
