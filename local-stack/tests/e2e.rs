@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing scenario should panic with its message
 
 use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
+use booking_auth::domain::gateway_headers::CONVERSATION_HEADER;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -790,49 +791,79 @@ fn from_session(stack: &Stack, session: &str, function: &str, tool: &str, args: 
     stack.invoke(function, args, Some(context)).unwrap()
 }
 
-fn conversation_bound(stack: &mut Stack) {
-    let email = "bound@example.com";
-    let started = from_session(
-        stack,
-        "conversation-a",
-        "initiate-login",
-        "initiate_login",
-        json!({"email": email}),
-    );
-    assert_eq!(started["success"], true, "{started}");
-    let code = stack.latest_code(email).unwrap();
-    let args = json!({"email": email, "otp_code": code, "session_token": started["session_token"]});
-    // The right code from another conversation, three times: not found, and no attempt spent.
-    for _ in 0..3 {
-        let elsewhere = from_session(
-            stack,
-            "conversation-b",
-            "verify-otp",
-            "verify_otp",
-            args.clone(),
-        );
-        assert_eq!(elsewhere["error_code"], "LOGIN_NOT_FOUND", "{elsewhere}");
-    }
-    // Nor from a call that names no conversation (a direct invoke).
-    let unnamed = stack.invoke("verify-otp", args.clone(), None).unwrap();
-    assert_eq!(unnamed["error_code"], "LOGIN_NOT_FOUND", "{unnamed}");
-    // The conversation that started it still has every attempt.
-    let tokens = from_session(stack, "conversation-a", "verify-otp", "verify_otp", args);
-    assert_eq!(tokens["event_type"], "auth_tokens", "{tokens}");
+/// A Gateway call in which the agent's code names `conversation` in the conversation header
+/// (all of them from one MCP session, `local-session`): the source and conversation of the call.
+fn in_conversation(
+    stack: &Stack,
+    conversation: &str,
+    function: &str,
+    tool: &str,
+    args: Value,
+) -> Value {
+    let headers = json!({CONVERSATION_HEADER: conversation});
+    stack
+        .gateway_call(function, tool, args, Some(headers))
+        .unwrap()
 }
 
-/// `count` initiate_login calls with distinct addresses from one Gateway session, ten at a time
-/// (`cargo lambda watch` runs up to eight functions at once): how many were sent a code.
-fn flood(stack: &Stack, session: &str, count: usize) -> usize {
+type Caller = fn(&Stack, &str, &str, &str, Value) -> Value;
+
+fn conversation_bound(stack: &mut Stack) {
+    let by_session: Caller = from_session;
+    let by_header: Caller = in_conversation;
+    for (i, from) in [by_session, by_header].into_iter().enumerate() {
+        let email = format!("bound-{i}@example.com");
+        let started = from(
+            stack,
+            "conversation-a",
+            "initiate-login",
+            "initiate_login",
+            json!({"email": email}),
+        );
+        assert_eq!(started["success"], true, "{started}");
+        let code = stack.latest_code(&email).unwrap();
+        let args =
+            json!({"email": email, "otp_code": code, "session_token": started["session_token"]});
+        // The right code from another conversation, three times: not found, and no attempt spent.
+        for _ in 0..3 {
+            let elsewhere = from(
+                stack,
+                "conversation-b",
+                "verify-otp",
+                "verify_otp",
+                args.clone(),
+            );
+            assert_eq!(elsewhere["error_code"], "LOGIN_NOT_FOUND", "{elsewhere}");
+        }
+        // Nor from a call that names no conversation (a direct invoke).
+        let unnamed = stack.invoke("verify-otp", args.clone(), None).unwrap();
+        assert_eq!(unnamed["error_code"], "LOGIN_NOT_FOUND", "{unnamed}");
+        // Nor, for a header-named one, from its MCP session without the header.
+        if i == 1 {
+            let session = stack
+                .gateway_call("verify-otp", "verify_otp", args.clone(), None)
+                .unwrap();
+            assert_eq!(session["error_code"], "LOGIN_NOT_FOUND", "{session}");
+        }
+        // The conversation that started it still has every attempt.
+        let tokens = from(stack, "conversation-a", "verify-otp", "verify_otp", args);
+        assert_eq!(tokens["event_type"], "auth_tokens", "{tokens}");
+    }
+}
+
+/// `count` initiate_login calls with distinct addresses from one conversation, named by the
+/// agent's code in the conversation header, ten at a time (`cargo lambda watch` runs up to eight
+/// functions at once): how many were sent a code.
+fn flood(stack: &Stack, conversation: &str, count: usize) -> usize {
     let mut sent = 0;
     let addresses: Vec<String> = (0..count)
-        .map(|i| format!("{session}-{i}@example.net"))
+        .map(|i| format!("{conversation}-{i}@example.net"))
         .collect();
     for batch in addresses.chunks(10) {
         let answers = stack.block_on(futures_util::future::join_all(batch.iter().map(|email| {
-            let mut context =
-                local_stack::gateway_context("initiate-login", "initiate_login", None);
-            context["custom"]["bedrockAgentCoreSessionId"] = json!(session);
+            let headers = json!({CONVERSATION_HEADER: conversation});
+            let context =
+                local_stack::gateway_context("initiate-login", "initiate_login", Some(headers));
             stack.invoke_async("initiate-login", json!({"email": email}), Some(context))
         })));
         for answer in answers {

@@ -126,4 +126,27 @@ test('a function that fails gives isError with a generic text', async () => {
   assert.deepEqual(out.body, { text: 'An internal error occurred. Please retry later.' })
 })
 
+test('a sign-in finishes only in the conversation that started it', async () => {
+  // The agent's code names its conversation in X-Conversation-Id, which the sign-in targets
+  // allowlist: a sign-in started in one conversation cannot be finished from another.
+  const email = 'node.conversation@example.com'
+  const inConversation = async (id, name, args) => {
+    const client = await session(env.MCP_URL, id ? { 'X-Conversation-Id': id } : {})
+    try {
+      return (await call(client, name, args)).body
+    } finally {
+      await client.close()
+    }
+  }
+  const started = await inConversation('chat-a', 'initiate-login___initiate_login', { email })
+  assert.equal(started.success, true, JSON.stringify(started))
+  const args = { email, otp_code: await latestCode(email), session_token: started.session_token }
+  for (const other of ['chat-b', undefined]) {
+    const elsewhere = await inConversation(other, 'verify-otp___verify_otp', args)
+    assert.equal(elsewhere.error_code, 'LOGIN_NOT_FOUND', JSON.stringify(elsewhere))
+  }
+  const tokens = await inConversation('chat-a', 'verify-otp___verify_otp', args)
+  assert.equal(tokens.event_type, 'auth_tokens', JSON.stringify(tokens))
+})
+
 after(() => console.log(`typescript mcp SDK: negotiated protocol versions ${[...negotiated].sort()}`))

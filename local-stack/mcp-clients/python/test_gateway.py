@@ -132,6 +132,23 @@ class LocalGateway(unittest.IsolatedAsyncioTestCase):
         self.assertTrue(error)
         self.assertEqual(out, {"text": "An internal error occurred. Please retry later."})
 
+    async def test_6_a_sign_in_finishes_only_in_the_conversation_that_started_it(self):
+        # The agent's code names its conversation in X-Conversation-Id, which the sign-in targets
+        # allowlist: a sign-in started in one conversation cannot be finished from another.
+        email = "python.conversation@example.com"
+        async with session(ENV["MCP_URL"], {"X-Conversation-Id": "chat-a"}) as mcp:
+            started, _ = await call(mcp, "initiate-login___initiate_login", {"email": email})
+        self.assertTrue(started["success"], started)
+        arguments = {"email": email, "otp_code": latest_code(email), "session_token": started["session_token"]}
+        for headers in [{"X-Conversation-Id": "chat-b"}, {}]:
+            async with session(ENV["MCP_URL"], headers) as mcp:
+                elsewhere, _ = await call(mcp, "verify-otp___verify_otp", arguments)
+            self.assertEqual(elsewhere["error_code"], "LOGIN_NOT_FOUND", (headers, elsewhere))
+        # Through the interceptor too, and with every attempt left.
+        async with session(ENV["MCP_URL_INTERCEPTED"], {"x-conversation-id": "chat-a"}) as mcp:
+            tokens, _ = await call(mcp, "verify-otp___verify_otp", arguments)
+        self.assertEqual(tokens["event_type"], "auth_tokens", tokens)
+
     @classmethod
     def tearDownClass(cls):
         print(f"python mcp SDK: negotiated protocol versions {sorted(NEGOTIATED)}")

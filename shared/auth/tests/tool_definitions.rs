@@ -165,7 +165,10 @@ fn gateway_targets_cover_every_tool_once_in_cloudformation_casing() {
         booking_auth::domain::gateway_headers::check_allowlist(&target.allowed_request_headers)
             .unwrap_or_else(|e| panic!("{}: {e}", target.function));
     }
-    assert!(headers("initiate-login").is_empty());
+    // The sign-in tools take the conversation the agent's code names; no other target sees it.
+    assert_eq!(headers("initiate-login"), ["X-Conversation-Id"]);
+    assert_eq!(headers("verify-otp"), ["X-Conversation-Id"]);
+    assert!(headers("refresh").is_empty());
 }
 
 #[test]

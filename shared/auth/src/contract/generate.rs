@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{catalog, failure_schema};
-use crate::domain::gateway_headers::DEFAULT_GUEST_TOKEN_HEADER;
+use crate::domain::gateway_headers::{CONVERSATION_HEADER, DEFAULT_GUEST_TOKEN_HEADER};
 
 /// AgentCore Gateway's Lambda-target tool definitions (`ToolSchema.InlinePayload`): its schema
 /// dialect has `type`, `description`, `properties`, `required` and `items` only, so references are
@@ -40,7 +40,8 @@ pub struct GatewayTarget {
     /// `ToolSchema.InlinePayload`: the Gateway definitions in CloudFormation's casing.
     pub inline_payload: Value,
     /// `MetadataConfiguration.AllowedRequestHeaders`: the tools that act for a signed-in guest
-    /// take the access token in the propagated guest-token header (`Authorization` is restricted).
+    /// take the access token in the propagated guest-token header (`Authorization` is restricted);
+    /// the sign-in tools take the conversation in the conversation header.
     pub allowed_request_headers: Vec<&'static str>,
 }
 
@@ -66,11 +67,13 @@ pub fn gateway_targets() -> Vec<GatewayTarget> {
             None => targets.push(GatewayTarget {
                 function: tool.function,
                 inline_payload: json!([entry]),
-                allowed_request_headers: if tool.bearer {
-                    vec![DEFAULT_GUEST_TOKEN_HEADER]
-                } else {
-                    vec![]
-                },
+                allowed_request_headers: [
+                    (tool.bearer, DEFAULT_GUEST_TOKEN_HEADER),
+                    (tool.conversation, CONVERSATION_HEADER),
+                ]
+                .into_iter()
+                .filter_map(|(wanted, header)| wanted.then_some(header))
+                .collect(),
             }),
         }
     }

@@ -11,6 +11,7 @@ pub struct InitiateLoginContract;
 impl ToolContract for InitiateLoginContract {
     const NAME: &'static str = "initiate_login";
     const FUNCTION: &'static str = "initiate-login";
+    const CONVERSATION: bool = true;
     const OUTPUT_NAME: &'static str = "login-started";
     const DESCRIPTION: &'static str = "Start a passwordless sign-in: emails the guest a one-time code. Call it when the guest wants to \
              book or see their bookings and is not signed in yet. Ask the guest for their email address first; \

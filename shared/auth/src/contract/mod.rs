@@ -49,6 +49,9 @@ pub trait ToolContract: Send + Sync + 'static {
     const HTTP_GET: bool = false;
     /// Acts for a signed-in guest: takes the access token as a bearer token.
     const BEARER: bool = false;
+    /// Part of a sign-in that is bound to the conversation that started it: the Gateway target
+    /// allowlists the conversation header the agent's code sends.
+    const CONVERSATION: bool = false;
     /// The argument that can carry the guest's token instead of a header (which means the model
     /// held it); a REQUEST interceptor strips it.
     const TOKEN_ARGUMENT: Option<&'static str> = None;
@@ -68,6 +71,7 @@ pub struct ToolSpec {
     pub output: fn() -> Schema,
     pub output_name: &'static str,
     pub bearer: bool,
+    pub conversation: bool,
     pub token_argument: Option<&'static str>,
 }
 
@@ -81,6 +85,7 @@ impl ToolSpec {
             output: || schema_for!(C::Output),
             output_name: C::OUTPUT_NAME,
             bearer: C::BEARER,
+            conversation: C::CONVERSATION,
             token_argument: C::TOKEN_ARGUMENT,
         }
     }

@@ -12,6 +12,7 @@ pub struct VerifyOtpContract;
 impl ToolContract for VerifyOtpContract {
     const NAME: &'static str = "verify_otp";
     const FUNCTION: &'static str = "verify-otp";
+    const CONVERSATION: bool = true;
     const OUTPUT_NAME: &'static str = "token-delivery-event";
     const DESCRIPTION: &'static str = "Check the code the guest typed and sign them in. Call it after initiate_login, when the guest \
              gives the code; pass the same email, the `session_token` from initiate_login and the code as \

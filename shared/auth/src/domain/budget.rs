@@ -1,5 +1,6 @@
 //! Budgets on sending sign-in codes, beside the per-address limits (`otp`): per source (the HTTP
-//! caller's IP, the AgentCore Gateway session, the Bedrock Agents session) and across the pool
+//! caller's IP, the agent's conversation or the MCP session on AgentCore Gateway, the Bedrock
+//! Agents session) and across the pool
 //! (codes per minute and per hour, new Cognito users per hour). Each code sent costs Cognito's or
 //! SES's email quota and sender reputation, and each new address a billed monthly active user, so a
 //! caller with a list of addresses must run out of budget long before the pool does.
@@ -17,6 +18,9 @@ pub enum SourceKind {
     Ip,
     /// An AgentCore Gateway session (`bedrockAgentCoreSessionId`).
     GatewaySession,
+    /// The conversation the agent's code names on its Gateway requests (`X-Conversation-Id`,
+    /// propagated to the target).
+    GatewayConversation,
     /// A Bedrock Agents session (`sessionId`).
     AgentSession,
 }
@@ -26,6 +30,7 @@ impl SourceKind {
         match self {
             Self::Ip => "ip",
             Self::GatewaySession => "gateway",
+            Self::GatewayConversation => "conversation",
             Self::AgentSession => "agent",
         }
     }
@@ -105,6 +110,7 @@ impl BudgetKind {
         match self {
             Self::Source(SourceKind::Ip) => "source_ip",
             Self::Source(SourceKind::GatewaySession) => "source_gateway_session",
+            Self::Source(SourceKind::GatewayConversation) => "source_gateway_conversation",
             Self::Source(SourceKind::AgentSession) => "source_agent_session",
             Self::CodesPerMinute => "codes_per_minute",
             Self::CodesPerHour => "codes_per_hour",

@@ -12,10 +12,12 @@ use super::{
 };
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
+use crate::domain::gateway_headers::CONVERSATION_HEADER;
 
 /// The client-context key that names the tool a Gateway call is for.
 pub const TOOL_NAME_KEY: &str = "bedrockAgentCoreToolName";
-/// The client-context key of the caller's MCP session: the source and conversation of the call.
+/// The client-context key of the caller's MCP session: the source and conversation of a call that
+/// names no conversation in the conversation header.
 pub const SESSION_ID_KEY: &str = "bedrockAgentCoreSessionId";
 /// The client-context key of propagated request headers (a nested object).
 pub const PROPAGATED_HEADERS_KEY: &str = "bedrockAgentCorePropagatedHeaders";
@@ -44,18 +46,15 @@ pub(super) async fn answer_bare_call<T: Tool>(
                 log_failure(CallerKind::Gateway, &err);
                 return Ok(err.to_failure());
             }
-            let session = custom
-                .and_then(|c| c.get(SESSION_ID_KEY))
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let (source, conversation) = custom.map(conversation_of).unwrap_or_default();
             CallContext {
                 caller: CallerKind::Gateway,
                 bearer: custom
                     .and_then(|c| propagated_header(c, &config.guest_token.header))
                     .and_then(|v| bearer_token(&v)),
                 token_argument: config.guest_token.argument,
-                source: Source::new(SourceKind::GatewaySession, session),
-                conversation: conversation_key("gateway", session),
+                source,
+                conversation,
             }
         }
         None => CallContext {
@@ -74,6 +73,26 @@ pub(super) async fn answer_bare_call<T: Tool>(
     as_result(run(tool, args, &ctx).await)
 }
 
+/// The source and conversation of a Gateway call: the conversation the agent's code names in the
+/// propagated conversation header, else the caller's MCP session. The header comes first: a
+/// Gateway has sessions only when they are enabled on it and the client speaks a sessionful MCP
+/// revision, and one session may serve many conversations of an agent.
+fn conversation_of(custom: &Map<String, Value>) -> (Option<Source>, Option<String>) {
+    if let Some(named) = propagated_header(custom, CONVERSATION_HEADER) {
+        if let Some(source) = Source::new(SourceKind::GatewayConversation, &named) {
+            return (Some(source), conversation_key("gateway-conversation", &named));
+        }
+    }
+    let session = custom
+        .get(SESSION_ID_KEY)
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    (
+        Source::new(SourceKind::GatewaySession, session),
+        conversation_key("gateway", session),
+    )
+}
+
 /// The tool name without the Gateway target prefix: `booking___verify_otp` → `verify_otp`.
 pub fn tool_name(qualified: &str) -> &str {
     qualified
@@ -83,8 +102,8 @@ pub fn tool_name(qualified: &str) -> &str {
 }
 
 /// A propagated header's value, its name matched case-insensitively. Only the configured
-/// guest-token header is read: a propagated `Authorization` would be the agent's own SigV4
-/// signature, and AWS does not let a target allowlist it anyway.
+/// guest-token header and the conversation header are read: a propagated `Authorization` would be
+/// the agent's own SigV4 signature, and AWS does not let a target allowlist it anyway.
 fn propagated_header(custom: &Map<String, Value>, name: &str) -> Option<String> {
     let headers = custom.get(PROPAGATED_HEADERS_KEY)?;
     // A nested object as documented; tolerate a JSON string carrying the same object.

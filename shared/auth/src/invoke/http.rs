@@ -14,10 +14,7 @@ use super::{
 use crate::config::CorsConfig;
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
-
-/// The header an HTTP caller names its conversation in: a sign-in started with one can only be
-/// finished with the same one.
-pub const CONVERSATION_HEADER: &str = "x-conversation-id";
+use crate::domain::gateway_headers::CONVERSATION_HEADER;
 
 /// The event without what lambda_http builds the request URI from, which no tool reads: the Host
 /// and X-Forwarded-Proto headers, the domain, stage, path and query. lambda_http 1.3 parses that

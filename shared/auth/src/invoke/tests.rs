@@ -550,3 +550,82 @@ async fn a_reply_never_shows_the_answer_in_debug() {
     assert_eq!(http.status(), Some(200));
     assert!(!format!("{http:?}").contains("secret-token"));
 }
+
+/// The echo contract served by a tool that reports whom the protocol says is asking.
+struct WhoAsks;
+
+impl Tool for WhoAsks {
+    type Contract = EchoContract;
+
+    async fn call(&self, _args: EchoArgs, ctx: &CallContext) -> Result<Value, AuthError> {
+        Ok(json!({
+            "success": true,
+            "source": ctx.source.as_ref().map(|s| format!("{:?}", s.kind)),
+            "conversation": ctx.conversation,
+        }))
+    }
+}
+
+async fn who_asks(payload: Value, client_context: Option<Value>) -> Value {
+    let invocation = Invocation {
+        request_id: "req-1".into(),
+        payload,
+        client_context,
+    };
+    route(&WhoAsks, &config(), invocation)
+        .await
+        .unwrap()
+        .into_payload()
+}
+
+#[tokio::test]
+async fn a_gateway_call_is_from_the_conversation_the_agent_names_else_from_its_session() {
+    use crate::domain::budget::conversation_key;
+    let named = gateway_context(
+        "t___echo_tool",
+        Some(json!({"x-conversation-id": "conv-7", "X-Guest-Authorization": "Bearer t"})),
+    );
+    assert_eq!(
+        who_asks(json!({}), Some(named)).await,
+        json!({"success": true, "source": "GatewayConversation",
+               "conversation": conversation_key("gateway-conversation", "conv-7")})
+    );
+    // No header, or a blank one: the MCP session (`sess-1`) is the source and the conversation.
+    for headers in [None, Some(json!({"X-Conversation-Id": "  "}))] {
+        assert_eq!(
+            who_asks(json!({}), Some(gateway_context("t___echo_tool", headers))).await,
+            json!({"success": true, "source": "GatewaySession",
+                   "conversation": conversation_key("gateway", "sess-1")})
+        );
+    }
+    // Neither: a stateless Gateway call from code that names no conversation.
+    let mut bare = gateway_context("t___echo_tool", None);
+    bare["custom"]
+        .as_object_mut()
+        .unwrap()
+        .remove("bedrockAgentCoreSessionId");
+    assert_eq!(
+        who_asks(json!({}), Some(bare)).await,
+        json!({"success": true, "source": null, "conversation": null})
+    );
+    // The same id in the header and as a session is not the same conversation.
+    assert_ne!(
+        conversation_key("gateway-conversation", "sess-1"),
+        conversation_key("gateway", "sess-1")
+    );
+}
+
+#[tokio::test]
+async fn an_http_call_is_from_its_source_ip_and_names_its_conversation_in_a_header() {
+    use crate::domain::budget::conversation_key;
+    let event = http_v2(
+        "POST",
+        json!({"content-type": "application/json", "X-Conversation-Id": "chat-1"}),
+        Some("{}"),
+    );
+    let out = http_body(&who_asks(event, None).await);
+    assert_eq!(
+        out,
+        json!({"success": true, "source": "Ip", "conversation": conversation_key("http", "chat-1")})
+    );
+}
