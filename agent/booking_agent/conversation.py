@@ -78,7 +78,8 @@ class TokenGuard(HookProvider):
 
 
 class Conversation:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, conversation_id: str) -> None:
+        self.id = conversation_id
         self.tokens = GuestTokens()
         self.guard = TokenGuard(self.tokens, settings.keep_tokens_from_model)
         self.lock = asyncio.Lock()
@@ -93,7 +94,7 @@ class Conversation:
             def build() -> Agent:
                 return Agent(
                     model=make_model(settings),
-                    tools=[gateway_client(settings, self.tokens)],
+                    tools=[gateway_client(settings, self.tokens, self.id)],
                     system_prompt=SYSTEM_PROMPT,
                     hooks=[self.guard],
                     callback_handler=None,
@@ -115,7 +116,7 @@ class Conversations:
         self._items: OrderedDict[str, Conversation] = OrderedDict()
 
     def get(self, session_id: str) -> Conversation:
-        conversation = self._items.pop(session_id, None) or Conversation(self._settings)
+        conversation = self._items.pop(session_id, None) or Conversation(self._settings, session_id)
         self._items[session_id] = conversation
         while len(self._items) > self._settings.max_conversations:
             _, dropped = self._items.popitem(last=False)

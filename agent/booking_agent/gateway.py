@@ -1,6 +1,6 @@
-"""The agent's MCP connection to AgentCore Gateway, one per conversation: every request carries the
-conversation's guest token in the guest-token header, set here by code, and is SigV4-signed for a
-Gateway with AWS_IAM inbound auth."""
+"""The agent's MCP connection to AgentCore Gateway, one per conversation: every request names the
+conversation in the conversation header and carries its guest token in the guest-token header, both
+set here by code, and is SigV4-signed for a Gateway with AWS_IAM inbound auth."""
 
 from __future__ import annotations
 
@@ -12,21 +12,29 @@ from strands.tools.mcp import MCPClient
 from .config import Settings
 from .tokens import GuestTokens
 
+# The sign-in targets allowlist it: the functions bind a sign-in to the conversation that started
+# it and count the codes it asks for against its own budget. The Gateway has no session id to tell
+# conversations apart with stateless MCP, which Strands' client speaks.
+CONVERSATION_HEADER = "X-Conversation-Id"
+
 
 class GatewayAuth(httpx.Auth):
-    """Adds the guest-token header (when the conversation has a token), then signs the request.
+    """Names the conversation and adds the guest-token header (when the conversation has a
+    token), then signs the request.
 
-    The header is signed with the rest, as the Gateway checks the whole request."""
+    The headers are signed with the rest, as the Gateway checks the whole request."""
 
     requires_request_body = True
 
-    def __init__(self, settings: Settings, tokens: GuestTokens) -> None:
+    def __init__(self, settings: Settings, tokens: GuestTokens, conversation_id: str) -> None:
         self._header = settings.guest_token_header
         self._tokens = tokens
+        self._conversation = conversation_id
         self._sign = settings.gateway_auth == "aws_iam"
         self._region = settings.region
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers[CONVERSATION_HEADER] = self._conversation
         token = self._tokens.access_token()
         if token:
             request.headers[self._header] = f"Bearer {token}"
@@ -56,6 +64,7 @@ def sign_request(request: httpx.Request, region: str) -> None:
         request.headers[name] = value
 
 
-def gateway_client(settings: Settings, tokens: GuestTokens) -> MCPClient:
+def gateway_client(settings: Settings, tokens: GuestTokens, conversation_id: str) -> MCPClient:
     """An MCP client of the Gateway for one conversation (Streamable HTTP)."""
-    return MCPClient(url=settings.gateway_url, auth_provider=GatewayAuth(settings, tokens), startup_timeout=60)
+    auth = GatewayAuth(settings, tokens, conversation_id)
+    return MCPClient(url=settings.gateway_url, auth_provider=auth, startup_timeout=60)

@@ -22,6 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SESSION_HEADER = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id"
 GUEST_HEADER = "X-Guest-Authorization"
 CAPTURED = ROOT / "target" / "agent" / "captured"
+# Codes one source (for the agent: one conversation) may have sent per hour in this suite's stack:
+# small, so a test reaches it in a few turns.
+PER_SOURCE_BUDGET = 3
 
 
 @dataclass
@@ -44,7 +47,8 @@ class Stack:
 def stack() -> Iterator[Stack]:
     # Its stdin stays open while the tests run; closing it stops the stack.
     process = subprocess.Popen(
-        ["cargo", "run", "--quiet", "--locked", "-p", "local-stack", "--bin", "stack", "--", "--seed-demo"],
+        ["cargo", "run", "--quiet", "--locked", "-p", "local-stack", "--bin", "stack", "--", "--seed-demo",
+         "--per-source-budget", str(PER_SOURCE_BUDGET)],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

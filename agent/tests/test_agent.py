@@ -11,7 +11,7 @@ import uuid
 import httpx
 
 from booking_agent.tokens import MARKER
-from conftest import Agent, Stack
+from conftest import PER_SOURCE_BUDGET, Agent, Stack
 
 
 def texts(chunks: list[dict]) -> str:
@@ -126,6 +126,20 @@ def test_the_frontends_token_signs_in_a_new_conversation(agent: Agent, stack: St
     agent.capture("auth-required")
     assert "email" in texts(anonymous)
     assert leaks(agent, secrets_of(event)) == []
+
+
+def test_a_conversation_is_sent_codes_only_within_its_own_budget(agent: Agent) -> None:
+    # The agent's code names the conversation on every Gateway call (X-Conversation-Id): the
+    # functions count its codes against that conversation, whatever the guest talks the model into.
+    flooding = new_session()
+    for i in range(PER_SOURCE_BUDGET):
+        sent = agent.say(flooding, f"flood.{i}@example.com")
+        assert output_of(sent, "initiate_login")["success"] is True, sent
+    refused = output_of(agent.say(flooding, "flood.last@example.com"), "initiate_login")
+    assert refused["error_code"] == "RATE_LIMITED" and refused["retry_after"] >= 1, refused
+    # Another conversation of the same agent process is served.
+    other = output_of(agent.say(new_session(), "flood.other@example.com"), "initiate_login")
+    assert other["success"] is True, other
 
 
 def test_an_expired_token_is_refreshed_once_by_the_agents_code(agent: Agent, stack: Stack) -> None:

@@ -119,7 +119,7 @@ def test_strands_events_become_one_ui_message_with_steps() -> None:
     assert chunks[3]["output"] == EVENT and chunks[2]["toolName"] == "verify_otp"
 
 
-def test_the_gateway_requests_carry_the_guest_header_and_a_sigv4_signature_over_it(monkeypatch) -> None:
+def test_the_gateway_requests_carry_the_conversation_the_guest_header_and_a_sigv4_signature_over_them(monkeypatch) -> None:
     import httpx
 
     from booking_agent.config import Settings
@@ -133,15 +133,17 @@ def test_the_gateway_requests_carry_the_guest_header_and_a_sigv4_signature_over_
         model_record=None, max_conversations=1,
     )
     tokens = GuestTokens()
-    auth = GatewayAuth(settings, tokens)
+    auth = GatewayAuth(settings, tokens, "session-0123456789abcdef0123456789abcdef")
     request = httpx.Request("POST", settings.gateway_url, json={"jsonrpc": "2.0"})
     unsigned_guest = next(auth.auth_flow(request))
     assert "x-guest-authorization" not in unsigned_guest.headers
+    assert unsigned_guest.headers["x-conversation-id"] == "session-0123456789abcdef0123456789abcdef"
     assert unsigned_guest.headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
     assert "/eu-west-1/bedrock-agentcore/aws4_request" in unsigned_guest.headers["authorization"]
 
     tokens.remember("verify_otp", EVENT)
     signed = next(auth.auth_flow(httpx.Request("POST", settings.gateway_url, json={"jsonrpc": "2.0"})))
     assert signed.headers["x-guest-authorization"] == "Bearer access.jwt"
-    # The header is part of what was signed.
-    assert "x-guest-authorization" in signed.headers["authorization"].split("SignedHeaders=")[1]
+    # The headers are part of what was signed.
+    signed_headers = signed.headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+    assert {"x-guest-authorization", "x-conversation-id"} <= set(signed_headers)

@@ -2,12 +2,14 @@
 //! it, prints its endpoints as one JSON line on stdout, and runs until its standard input closes
 //! (its parent exited), Ctrl-C or SIGTERM; then it stops every process it started.
 //!
-//! Usage: `stack [--seed-demo] [--cors-origin ORIGIN]…`. `--seed-demo` adds the demo guest with
-//! three reservations; `--cors-origin` lets a page on that origin call the function URLs.
+//! Usage: `stack [--seed-demo] [--cors-origin ORIGIN]… [--per-source-budget N]`. `--seed-demo` adds
+//! the demo guest with three reservations; `--cors-origin` lets a page on that origin call the
+//! function URLs; `--per-source-budget` sets the codes one source may have sent per hour (the
+//! agent's tests reach it in a few turns).
 
 use std::io::Read;
 
-use local_stack::Stack;
+use local_stack::{LOCAL_BUDGETS, Stack, StackOptions};
 use serde_json::json;
 
 fn main() -> std::process::ExitCode {
@@ -17,7 +19,27 @@ fn main() -> std::process::ExitCode {
         .filter(|w| w[0] == "--cors-origin")
         .map(|w| w[1].clone())
         .collect();
-    let mut stack = match Stack::start_with(&origins) {
+    let per_source = args
+        .windows(2)
+        .find(|w| w[0] == "--per-source-budget")
+        .map(|w| w[1].parse::<u32>());
+    let budgets = match per_source {
+        None => None,
+        Some(Ok(n)) if n > 0 => Some(booking_auth::domain::budget::BudgetPolicy {
+            per_source_per_hour: n,
+            ..LOCAL_BUDGETS
+        }),
+        Some(_) => {
+            eprintln!("--per-source-budget takes a whole number above zero");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let options = StackOptions {
+        extra_origins: origins,
+        budgets,
+        ..StackOptions::default()
+    };
+    let mut stack = match Stack::start_with_options(options) {
         Ok(stack) => stack,
         Err(e) => {
             eprintln!("the local stack did not start: {e}");

@@ -115,6 +115,8 @@ pub struct StackOptions {
     /// More browser origins allowed by CORS (a page served elsewhere).
     pub extra_origins: Vec<String>,
     pub functions: Functions,
+    /// The sign-in budgets the functions run with; [`LOCAL_BUDGETS`] when `None`.
+    pub budgets: Option<BudgetPolicy>,
 }
 
 pub struct Stack {
@@ -132,6 +134,7 @@ pub struct Stack {
     standin_url: String,
     tables: Vec<TableDef>,
     cors_origins: Vec<String>,
+    budgets: BudgetPolicy,
     http: HttpClient<HttpConnector, Full<Bytes>>,
     /// Every secret a function answered with, while [`Stack::record_secrets`] is on.
     secrets: Option<std::sync::Mutex<std::collections::BTreeSet<String>>>,
@@ -236,6 +239,7 @@ impl Stack {
             cors_origins: std::iter::once(ORIGIN.to_owned())
                 .chain(extra_origins.iter().cloned())
                 .collect(),
+            budgets: options.budgets.clone().unwrap_or(LOCAL_BUDGETS),
             http: HttpClient::builder(hyper_util::rt::TokioExecutor::new()).build_http(),
             secrets: None,
             dynamodb,
@@ -325,19 +329,19 @@ impl Stack {
             // (README: Abuse budgets has the production defaults).
             (
                 "BUDGET_CODES_PER_SOURCE_PER_HOUR",
-                LOCAL_BUDGETS.per_source_per_hour.to_string(),
+                self.budgets.per_source_per_hour.to_string(),
             ),
             (
                 "BUDGET_CODES_PER_MINUTE",
-                LOCAL_BUDGETS.codes_per_minute.to_string(),
+                self.budgets.codes_per_minute.to_string(),
             ),
             (
                 "BUDGET_CODES_PER_HOUR",
-                LOCAL_BUDGETS.codes_per_hour.to_string(),
+                self.budgets.codes_per_hour.to_string(),
             ),
             (
                 "BUDGET_NEW_USERS_PER_HOUR",
-                LOCAL_BUDGETS.new_users_per_hour.to_string(),
+                self.budgets.new_users_per_hour.to_string(),
             ),
         ];
         for t in &self.tables {

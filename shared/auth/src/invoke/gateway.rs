@@ -78,10 +78,13 @@ pub(super) async fn answer_bare_call<T: Tool>(
 /// Gateway has sessions only when they are enabled on it and the client speaks a sessionful MCP
 /// revision, and one session may serve many conversations of an agent.
 fn conversation_of(custom: &Map<String, Value>) -> (Option<Source>, Option<String>) {
-    if let Some(named) = propagated_header(custom, CONVERSATION_HEADER) {
-        if let Some(source) = Source::new(SourceKind::GatewayConversation, &named) {
-            return (Some(source), conversation_key("gateway-conversation", &named));
-        }
+    if let Some(named) = propagated_header(custom, CONVERSATION_HEADER)
+        && let Some(source) = Source::new(SourceKind::GatewayConversation, &named)
+    {
+        return (
+            Some(source),
+            conversation_key("gateway-conversation", &named),
+        );
     }
     let session = custom
         .get(SESSION_ID_KEY)
