@@ -99,6 +99,12 @@ impl StandIn {
             .collect()
     }
 
+    /// Each API call's operation and the X-Ray trace header (`X-Amzn-Trace-Id`) it came with,
+    /// oldest first: whether callers continue their traces into Cognito.
+    pub fn traces(&self) -> Vec<(String, Option<String>)> {
+        self.state().traces.clone()
+    }
+
     /// How many users the pool has.
     pub fn user_count(&self) -> usize {
         self.state().users.len()

@@ -46,6 +46,11 @@ impl StandIn {
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let trace = req
+            .headers()
+            .get("x-amzn-trace-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let Some(body) = read_body(req.into_body()).await else {
             return json_response(
                 StatusCode::BAD_REQUEST,
@@ -54,7 +59,15 @@ impl StandIn {
         };
         let pool = self.settings().user_pool_id;
         match (method, path.as_str()) {
-            (Method::POST, "/") => self.cognito(target, &body).await,
+            (Method::POST, "/") => {
+                let operation = target
+                    .as_deref()
+                    .and_then(|t| t.strip_prefix(TARGET_PREFIX));
+                self.state()
+                    .traces
+                    .push((operation.unwrap_or_default().to_owned(), trace));
+                self.cognito(target, &body).await
+            }
             (Method::GET, p) if p == format!("/{pool}/.well-known/jwks.json") => {
                 json_response(StatusCode::OK, &self.keys().jwks())
             }

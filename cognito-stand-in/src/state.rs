@@ -175,6 +175,8 @@ pub struct State {
     pub revoked_origins: HashSet<String>,
     pub inbox: Vec<Message>,
     pub faults: Vec<Fault>,
+    /// Each API call's operation and the X-Ray trace header it came with, in order.
+    pub traces: Vec<(String, Option<String>)>,
 }
 
 impl State {

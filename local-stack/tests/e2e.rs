@@ -3,6 +3,7 @@
 //! (the functions are built once); every scenario begins from clean state and they run one at a time.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing scenario should panic with its message
 
+use booking_auth::aws::observe::{Call, wave_of_each};
 use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
 use booking_auth::domain::gateway_headers::CONVERSATION_HEADER;
 use std::sync::{Arc, Mutex};
@@ -59,6 +60,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     (
         "a_thousand_addresses_from_one_source_then_another_stay_within_every_budget",
         simulation,
+    ),
+    (
+        "every_tool_makes_its_aws_calls_in_the_fewest_waves_with_the_trace_header",
+        round_trips,
     ),
     // Last: it searches the logs of everything above.
     ("no_secret_reaches_a_log", no_secret_in_logs),
@@ -898,6 +903,156 @@ fn simulation(stack: &mut Stack) {
     assert_eq!(codes - codes_before, first + second);
     assert_eq!(users - users_before, first + second);
     assert!(codes - codes_before <= budgets.codes_per_hour as usize);
+}
+
+// ---- round trips ---------------------------------------------------------------------------
+
+/// The `aws_calls` records the functions have logged so far (README: Observability).
+fn call_records(stack: &Stack) -> Vec<Value> {
+    let log = std::fs::read_to_string(stack.logs_dir().join("watch.log")).unwrap_or_default();
+    log.lines()
+        .filter(|line| line.contains(r#""message":"aws calls""#))
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .collect()
+}
+
+/// Run one tool call and return its answer with the AWS calls its invocation made.
+fn with_calls(stack: &Stack, call: impl FnOnce() -> Value) -> (Value, Vec<Call>) {
+    let before = call_records(stack).len();
+    let answer = call();
+    // The line is written before the answer is sent; its copy in the log may lag a little.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let records = call_records(stack);
+        if records.len() > before {
+            assert_eq!(records.len(), before + 1, "one record per invocation");
+            let calls = records[before]["calls"].as_str().unwrap();
+            return (answer, serde_json::from_str(calls).unwrap());
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no aws_calls record for {answer}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The calls wave by wave, each wave's operations sorted: `[["DynamoDB.GetItem"], …]`.
+fn by_wave(calls: &[Call]) -> Vec<Vec<String>> {
+    let waves = wave_of_each(calls);
+    let mut out = vec![Vec::new(); waves.iter().copied().max().unwrap_or(0)];
+    for (call, wave) in calls.iter().zip(waves) {
+        out[wave - 1].push(call.operation.clone());
+    }
+    for wave in &mut out {
+        wave.sort();
+    }
+    out
+}
+
+fn round_trips(stack: &mut Stack) {
+    let demo = stack.seed_demo().unwrap();
+    // Seeding called Cognito from this process: only the functions' calls after it count.
+    let seeded = stack.standin_traces().len();
+    let new = "first.visit@example.com";
+    let mut table: Vec<(&str, Vec<Vec<String>>)> = Vec::new();
+
+    let (started_new, unknown) = with_calls(stack, || initiate(stack, new));
+    assert_eq!(started_new["success"], true, "{started_new}");
+    let (started_known, known) = with_calls(stack, || initiate(stack, &demo.email));
+    assert_eq!(started_known["success"], true, "{started_known}");
+    let code = stack.latest_code(new).unwrap();
+    let (first, first_calls) = with_calls(stack, || {
+        verify(stack, new, &code, &started_new["session_token"], 0)
+    });
+    assert_eq!(first["event_type"], "auth_tokens", "{first}");
+    let code = stack.latest_code(&demo.email).unwrap();
+    let (returning, returning_calls) = with_calls(stack, || {
+        verify(
+            stack,
+            &demo.email,
+            &code,
+            &started_known["session_token"],
+            0,
+        )
+    });
+    assert_eq!(returning["event_type"], "auth_tokens", "{returning}");
+    let access = returning["access_token"].as_str().unwrap().to_owned();
+    let (listed, listed_calls) = with_calls(stack, || reservations(stack, &access));
+    assert_eq!(
+        listed["reservations"].as_array().unwrap().len(),
+        3,
+        "{listed}"
+    );
+    let (refreshed, refresh_calls) = with_calls(stack, || {
+        stack
+            .gateway_call(
+                "refresh",
+                "refresh",
+                json!({"refresh_token": returning["refresh_token"]}),
+                None,
+            )
+            .unwrap()
+    });
+    assert_eq!(refreshed["event_type"], "auth_tokens", "{refreshed}");
+    let (out, out_calls) = with_calls(stack, || sign_out_through_gateway(stack, &refreshed));
+    assert_eq!(out["success"], true, "{out}");
+
+    for (path, calls) in [
+        ("initiate_login, new address", &unknown),
+        ("initiate_login, known address", &known),
+        ("verify_otp, first sign-in", &first_calls),
+        ("verify_otp, returning guest", &returning_calls),
+        ("get_my_reservations", &listed_calls),
+        ("refresh", &refresh_calls),
+        ("sign_out", &out_calls),
+    ] {
+        // A known address's AdminCreateUser answers UsernameExistsException, as planned.
+        let expected_failure =
+            |c: &Call| path.ends_with("known address") && c.operation.ends_with(".AdminCreateUser");
+        assert!(
+            calls.iter().all(|c| c.ok || expected_failure(c)),
+            "{path}: {calls:?}"
+        );
+        table.push((path, by_wave(calls)));
+    }
+    println!("\n| tool and path | waves | calls, wave by wave |\n|---|---|---|");
+    for (path, waves) in &table {
+        let shown: Vec<String> = waves.iter().map(|w| w.join(" ∥ ")).collect();
+        println!("| {path} | {} | {} |", waves.len(), shown.join(" → "));
+    }
+
+    // Known and unknown addresses cost the same Cognito calls in the same waves.
+    let cognito = |waves: &Vec<Vec<String>>| -> Vec<Vec<String>> {
+        waves
+            .iter()
+            .map(|w| {
+                w.iter()
+                    .filter(|op| op.starts_with("Cognito"))
+                    .cloned()
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(table[0].1.len(), table[1].1.len(), "{table:?}");
+    assert_eq!(cognito(&table[0].1), cognito(&table[1].1), "{table:?}");
+
+    // Every Cognito call of a function carried an X-Ray trace header, one trace per invocation.
+    let traces = stack.standin_traces().split_off(seeded);
+    assert!(!traces.is_empty());
+    let mut roots = std::collections::BTreeSet::new();
+    for (operation, trace) in &traces {
+        let trace = trace
+            .as_deref()
+            .unwrap_or_else(|| panic!("{operation} came without a trace header"));
+        assert!(trace.starts_with("Root=1-"), "{operation}: {trace}");
+        roots.insert(trace.split(';').next().unwrap().to_owned());
+    }
+    let invocations_calling_cognito = table
+        .iter()
+        .filter(|(_, waves)| waves.iter().flatten().any(|op| op.starts_with("Cognito")))
+        .count();
+    assert_eq!(roots.len(), invocations_calling_cognito, "{traces:?}");
 }
 
 // ---- logs ----------------------------------------------------------------------------------

@@ -289,6 +289,12 @@ impl Stack {
         &self.logs
     }
 
+    /// Each Cognito API call the stand-in has answered since the last reset, with its X-Ray trace
+    /// header.
+    pub fn standin_traces(&self) -> Vec<(String, Option<String>)> {
+        self.standin.traces()
+    }
+
     /// The Cognito stand-in's base URL (its `/_inbox` holds the codes it sent).
     pub fn standin_url(&self) -> &str {
         &self.standin_url
@@ -323,6 +329,8 @@ impl Stack {
             ("CORS_ALLOWED_ORIGINS", self.cors_origins.join(",")),
             // Readers refuse access tokens of signed-out sessions.
             ("REVOCATION_CHECK", "true".to_owned()),
+            // Every invocation's AWS calls, for the round-trip record (BENCHMARKS.md).
+            ("RUST_LOG", "info,aws_calls=debug".to_owned()),
             // A short leeway keeps expiry tests quick.
             ("JWT_LEEWAY_SECONDS", "1".to_owned()),
             // Small sign-in budgets, so the simulation in the end-to-end tests reaches each
@@ -356,7 +364,8 @@ impl Stack {
         let text: String = self
             .function_env()
             .iter()
-            .map(|(k, v)| format!("{k}={v}\n"))
+            // Quoted: a value may hold `=` (RUST_LOG's directives).
+            .map(|(k, v)| format!("{k}=\"{v}\"\n"))
             .collect();
         std::fs::write(&path, text)?;
         Ok(path)

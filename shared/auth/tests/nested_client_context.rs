@@ -80,7 +80,7 @@ async fn the_runtime_loop_serves_a_gateway_call_with_nested_propagated_headers()
     let config = EnvelopeConfig::default();
     // The loop ends when the fake API has nothing more to hand out.
     let ended = client
-        .serve(|inv| route_payload(&WhoAmI, &config, inv))
+        .serve("who_am_i", |inv| route_payload(&WhoAmI, &config, inv))
         .await;
     assert!(ended.is_err());
 
@@ -138,7 +138,7 @@ async fn internal_faults_are_posted_as_lambda_errors_without_detail() {
     .await;
     let config = EnvelopeConfig::default();
     let _ = RuntimeClient::new(api.endpoint())
-        .serve(|inv| route_payload(&Broken, &config, inv))
+        .serve("broken", |inv| route_payload(&Broken, &config, inv))
         .await;
     let posted = api.posted();
     assert_eq!(posted[0].path, "/2018-06-01/runtime/invocation/inv-9/error");

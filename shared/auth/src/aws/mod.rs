@@ -9,6 +9,7 @@ pub mod budgets;
 pub mod cognito;
 pub mod guests;
 pub mod login;
+pub mod observe;
 pub mod reservations;
 pub mod revocation;
 pub mod upstream;
@@ -72,11 +73,21 @@ impl Aws {
     }
 
     pub fn cognito(&self) -> aws_sdk_cognitoidentityprovider::Client {
-        aws_sdk_cognitoidentityprovider::Client::new(&self.sdk)
+        use aws_sdk_cognitoidentityprovider::config::Builder;
+        aws_sdk_cognitoidentityprovider::Client::from_conf(
+            Builder::from(&self.sdk)
+                .interceptor(observe::CallObserver)
+                .build(),
+        )
     }
 
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
-        aws_sdk_dynamodb::Client::new(&self.sdk)
+        use aws_sdk_dynamodb::config::Builder;
+        aws_sdk_dynamodb::Client::from_conf(
+            Builder::from(&self.sdk)
+                .interceptor(observe::CallObserver)
+                .build(),
+        )
     }
 }
 

@@ -25,7 +25,7 @@ pub async fn start<T: Tool>(
     .await;
     let (tool, envelope) = ready(&runtime, T::Contract::NAME, built).await?;
     runtime
-        .serve(|invocation| async {
+        .serve(T::Contract::NAME, |invocation| async {
             route(&tool, &envelope, invocation)
                 .await
                 .map(super::Reply::into_payload)
@@ -42,7 +42,9 @@ pub async fn start_interceptor<I: RequestInterceptor>(
     let (runtime, env) = boot()?;
     let interceptor = ready(&runtime, name, init(&env)).await?;
     runtime
-        .serve(|invocation| async { answer_interception(&interceptor, invocation) })
+        .serve(name, |invocation| async {
+            answer_interception(&interceptor, invocation)
+        })
         .await
 }
 

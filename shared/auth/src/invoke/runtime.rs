@@ -16,6 +16,7 @@ use lambda_runtime_api_client::{PooledClient, build_request};
 use serde_json::{Value, json};
 use tracing::Instrument;
 
+use crate::aws::observe::{observed, waves};
 use crate::domain::error::AuthError;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -23,6 +24,7 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 const API_VERSION: &str = "2018-06-01";
 const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
 const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
+const TRACE_ID: &str = "lambda-runtime-trace-id";
 
 /// One invocation as the Runtime API delivered it, before any protocol is chosen.
 #[derive(Debug, Clone, Default)]
@@ -124,8 +126,8 @@ impl RuntimeClient {
         Ok(response)
     }
 
-    /// Wait for the next invocation.
-    pub async fn next(&self) -> Result<Invocation, Error> {
+    /// Wait for the next invocation: it, and its X-Ray trace header when Lambda gave one.
+    pub async fn next(&self) -> Result<(Invocation, Option<String>), Error> {
         let response = self
             .send(
                 Method::GET,
@@ -144,11 +146,9 @@ impl RuntimeClient {
         };
         let request_id = header(REQUEST_ID).ok_or("invocation without a request id")?;
         let bytes = body.collect().await?.to_bytes();
-        Ok(Invocation::from_parts(
-            request_id,
-            header(CLIENT_CONTEXT).as_deref(),
-            &bytes,
-        ))
+        let invocation =
+            Invocation::from_parts(request_id, header(CLIENT_CONTEXT).as_deref(), &bytes);
+        Ok((invocation, header(TRACE_ID)))
     }
 
     pub async fn respond(&self, request_id: &str, body: &Value) -> Result<(), Error> {
@@ -192,18 +192,27 @@ impl RuntimeClient {
         .map(|_| ())
     }
 
-    /// Serve invocations one at a time until the Runtime API goes away.
-    pub async fn serve<F, Fut>(&self, handler: F) -> Result<(), Error>
+    /// Serve invocations of `function` one at a time until the Runtime API goes away. Each runs
+    /// in its trace's scope, and the AWS calls it made are logged after it (`aws_calls`, debug).
+    pub async fn serve<F, Fut>(&self, function: &'static str, handler: F) -> Result<(), Error>
     where
         F: Fn(Invocation) -> Fut,
         Fut: Future<Output = Result<Value, AuthError>>,
     {
         loop {
-            let invocation = self.next().await?;
+            let (invocation, trace_id) = self.next().await?;
             let request_id = invocation.request_id.clone();
             let span = tracing::info_span!("invocation", request_id = %request_id);
             async {
-                match handler(invocation).await {
+                let (answer, calls) = observed(trace_id, handler(invocation)).await;
+                tracing::debug!(
+                    target: "aws_calls",
+                    function,
+                    waves = waves(&calls),
+                    calls = %serde_json::to_string(&calls).unwrap_or_default(),
+                    "aws calls"
+                );
+                match answer {
                     Ok(body) => self.respond(&request_id, &body).await,
                     // Logged where it happened; the caller gets a generic message.
                     Err(err) => {
