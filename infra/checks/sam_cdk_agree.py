@@ -72,6 +72,11 @@ def actions_by_resource(statements) -> dict[str, list[str]]:
     return out
 
 
+def xray_only(statement) -> bool:
+    actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+    return all(a.startswith("xray:") for a in actions)
+
+
 def sam_functions(sam: dict) -> dict[str, dict]:
     resources = sam["Resources"]
     globals_ = sam["Globals"]["Function"]
@@ -88,6 +93,7 @@ def sam_functions(sam: dict) -> dict[str, dict]:
             "Handler": props["Handler"],
             "MemorySize": props["MemorySize"],
             "Timeout": props["Timeout"],
+            "Tracing": props.get("Tracing", "PassThrough"),
             "Architecture default": sam["Parameters"]["Architecture"]["Default"],
             "Environment": {k: describe_env(v) for k, v in env.items()},
             "Routes": routes,
@@ -130,11 +136,15 @@ def cdk_functions(cdk: dict) -> dict[str, dict]:
             for st in p["Properties"]["PolicyDocument"]["Statement"]
         ]
         statements += [st for p in resources[role]["Properties"].get("Policies", []) for st in p["PolicyDocument"]["Statement"]]
+        # Active tracing: CDK writes the X-Ray grant as a statement, SAM as the managed policy
+        # AWSXrayWriteOnlyAccess; both compare as "Tracing": "Active".
+        statements = [st for st in statements if not xray_only(st)]
         out[stem(logical)] = {
             "Runtime": props["Runtime"],
             "Handler": props["Handler"],
             "MemorySize": props["MemorySize"],
             "Timeout": props["Timeout"],
+            "Tracing": props.get("TracingConfig", {}).get("Mode", "PassThrough"),
             "Architecture default": props["Architectures"][0],
             "Environment": {k: describe_env(v) for k, v in props["Environment"]["Variables"].items()},
             "Routes": sorted(routes.get(stem(logical), [])),
