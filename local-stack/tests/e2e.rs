@@ -1022,6 +1022,13 @@ fn round_trips(stack: &mut Stack) {
         println!("| {path} | {} | {} |", waves.len(), shown.join(" → "));
     }
 
+    // The round-trip targets (BENCHMARKS.md): the reservations' lookups in one wave, a code in
+    // at most four, a returning guest's sign-in in at most three.
+    let waves_of = |path: &str| table.iter().find(|(p, _)| *p == path).unwrap().1.len();
+    assert_eq!(waves_of("get_my_reservations"), 1, "{table:?}");
+    assert!(waves_of("initiate_login, new address") <= 4, "{table:?}");
+    assert!(waves_of("initiate_login, known address") <= 4, "{table:?}");
+    assert!(waves_of("verify_otp, returning guest") <= 3, "{table:?}");
     // Known and unknown addresses cost the same Cognito calls in the same waves.
     let cognito = |waves: &Vec<Vec<String>>| -> Vec<Vec<String>> {
         waves

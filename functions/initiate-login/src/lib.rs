@@ -32,17 +32,12 @@ impl Tool for InitiateLogin {
         let email = Email::parse(&args.email)?;
         let now = (self.clock)();
 
-        // The caller's own budget first, alone: a source that floods is refused at the cost of
-        // one write, and takes nothing from the pool's budgets.
+        // Every limit a code may cost, in one concurrent round: the address's send limits, the
+        // caller's and the pool's budgets, and a new user's (the last: given back below for a
+        // known address). Nothing is created or sent unless all of them have room; a refused
+        // call gives back what it took.
         let policy = self.budgets.policy();
-        let source = match &ctx.source {
-            Some(source) => self.budgets.take(&[policy.for_source(source)], now).await?,
-            None => Vec::new(),
-        };
-        // Then every other limit a code may cost, in one concurrent round: the address's send
-        // limits, the pool's budgets and a new user's (the last: given back below for a known
-        // address). Nothing is created or sent unless all of them have room.
-        let mut budgets = policy.for_pool().to_vec();
+        let mut budgets = policy.for_code(ctx.source.as_ref());
         budgets.push(policy.new_user());
         let (slot, units) = tokio::join!(
             self.logins.admit_send(&email, now),
@@ -51,22 +46,16 @@ impl Tool for InitiateLogin {
         let (slot, mut units) = match (slot, units) {
             (Ok(slot), Ok(units)) => (slot, units),
             (Ok(slot), Err(err)) => {
-                tokio::join!(self.logins.release_send(slot), self.budgets.release(source));
+                self.logins.release_send(slot).await;
                 return Err(err);
             }
             (Err(err), Ok(units)) => {
-                self.budgets
-                    .release(units.into_iter().chain(source).collect())
-                    .await;
+                self.budgets.release(units).await;
                 return Err(err);
             }
-            (Err(address), Err(budget)) => {
-                self.budgets.release(source).await;
-                return Err(longer_wait(address, budget));
-            }
+            (Err(address), Err(budget)) => return Err(longer_wait(address, budget)),
         };
         let new_user = units.pop();
-        units.extend(source);
 
         // Known and unknown addresses make the same calls: the answer reveals nothing.
         let created = match self.cognito.create_user(&email).await {
@@ -164,13 +153,14 @@ mod tests {
     use aws_sdk_cognitoidentityprovider::types::ChallengeNameType;
     use aws_sdk_dynamodb::Client as DynamoClient;
     use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
-    use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
     use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
     use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
     use booking_auth::config::OtpPolicy;
     use booking_auth::domain::budget::BudgetPolicy;
-    use booking_auth_testing::{CALLER_KINDS, aws_error, invoke_fixture, item, mocked_cognito};
+    use booking_auth_testing::{
+        CALLER_KINDS, aws_error, conditional_check_failed, invoke_fixture, mocked_cognito,
+    };
     use serde_json::json;
 
     const NOW: i64 = 1_795_000_000;
@@ -221,14 +211,18 @@ mod tests {
             .then_output(|| AdminCreateUserOutput::builder().build())
     }
 
-    fn no_history() -> Rule {
-        mock!(DynamoClient::get_item).then_output(|| GetItemOutput::builder().build())
+    fn is_send(r: &aws_sdk_dynamodb::operation::update_item::UpdateItemInput) -> bool {
+        r.key()
+            .and_then(|k| k.get("pk"))
+            .and_then(|v| v.as_s().ok())
+            .is_some_and(|k| k.starts_with("SEND#"))
     }
 
-    fn send_put() -> Rule {
-        mock!(DynamoClient::put_item)
-            .match_requests(|r| key_of(r.item()).starts_with("SEND#"))
-            .then_output(|| PutItemOutput::builder().build())
+    /// The address's send slot, taken in one conditional write: no earlier sends.
+    fn send_admitted() -> Rule {
+        mock!(DynamoClient::update_item)
+            .match_requests(is_send)
+            .then_output(|| UpdateItemOutput::builder().build())
     }
 
     fn key_of(
@@ -288,17 +282,9 @@ mod tests {
     async fn every_caller_kind_gets_a_session_token_and_a_masked_delivery() {
         for kind in CALLER_KINDS {
             let (create, start) = (known_user(), otp_challenge());
-            let (history, send, login, budgets, released) = (
-                no_history(),
-                send_put(),
-                login_put(),
-                budgets_ok(),
-                releases(),
-            );
-            let tool = tool(
-                &[&create, &start],
-                &[&history, &send, &login, &budgets, &released],
-            );
+            let (send, login, budgets, released) =
+                (send_admitted(), login_put(), budgets_ok(), releases());
+            let tool = tool(&[&create, &start], &[&send, &login, &budgets, &released]);
             let out = invoke_fixture(&tool, "initiate-login", kind, &[]).await;
             let body = out.body;
             assert_eq!(body["success"], true, "{kind}: {body}");
@@ -334,18 +320,10 @@ mod tests {
     async fn known_and_unknown_addresses_make_the_same_calls_and_get_the_same_answer() {
         let run = |create: Rule| async move {
             let start = otp_challenge();
-            let (history, send, login, budgets, released) = (
-                no_history(),
-                send_put(),
-                login_put(),
-                budgets_ok(),
-                releases(),
-            );
+            let (send, login, budgets, released) =
+                (send_admitted(), login_put(), budgets_ok(), releases());
             let body = invoke_fixture(
-                &tool(
-                    &[&create, &start],
-                    &[&history, &send, &login, &budgets, &released],
-                ),
+                &tool(&[&create, &start], &[&send, &login, &budgets, &released]),
                 "initiate-login",
                 "gateway",
                 &[],
@@ -389,15 +367,11 @@ mod tests {
                     "The conditional request failed",
                 )
             });
-        let (history, send, budgets, released) =
-            (no_history(), send_put(), budgets_ok(), releases());
+        let (send, budgets, released) = (send_admitted(), budgets_ok(), releases());
         let release_send =
             mock!(DynamoClient::delete_item).then_output(|| DeleteItemOutput::builder().build());
         // No Cognito rule: a Cognito call would fail the test.
-        let tool = tool(
-            &[],
-            &[&spent, &history, &send, &budgets, &released, &release_send],
-        );
+        let tool = tool(&[], &[&spent, &send, &budgets, &released, &release_send]);
         let out = invoke_fixture(&tool, "initiate-login", "http", &[]).await;
         assert_eq!(out.status, Some(429));
         assert_eq!(out.body["error_code"], "RATE_LIMITED");
@@ -426,12 +400,8 @@ mod tests {
                         .as_ref()
             })
             .then_output(|| PutItemOutput::builder().build());
-        let (history, send, budgets, released) =
-            (no_history(), send_put(), budgets_ok(), releases());
-        let tool = tool(
-            &[&create, &start],
-            &[&history, &send, &bound, &budgets, &released],
-        );
+        let (send, budgets, released) = (send_admitted(), budgets_ok(), releases());
+        let tool = tool(&[&create, &start], &[&send, &bound, &budgets, &released]);
         let out = invoke_fixture(&tool, "initiate-login", "gateway", &[]).await;
         assert_eq!(out.body["success"], true, "{}", out.body);
         assert_eq!(bound.num_calls(), 1);
@@ -454,13 +424,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_resend_within_the_cooldown_is_rate_limited_and_takes_no_budget() {
-        let history = mock!(DynamoClient::get_item).then_output(|| {
-            GetItemOutput::builder()
-                .set_item(Some(item(
-                    json!({"pk": "x", "sends": [NOW - 5], "version": 1, "expires_at": NOW + 900}),
-                )))
-                .build()
-        });
+        let history = mock!(DynamoClient::update_item)
+            .match_requests(is_send)
+            .then_http_response(|| {
+                conditional_check_failed(
+                    json!({"pk": {"S": "x"}, "sent_0": {"N": (NOW - 5).to_string()}, "version": {"N": "1"}}),
+                )
+            });
         let (budgets, released) = (budgets_ok(), releases());
         let out = invoke_fixture(
             &tool(&[], &[&history, &budgets, &released]),
@@ -482,14 +452,13 @@ mod tests {
         let create = known_user();
         let start = mock!(CognitoClient::admin_initiate_auth)
             .then_http_response(|| aws_error(400, "TooManyRequestsException", "Too many requests"));
-        let (history, send, budgets, released) =
-            (no_history(), send_put(), budgets_ok(), releases());
+        let (send, budgets, released) = (send_admitted(), budgets_ok(), releases());
         let release_send =
             mock!(DynamoClient::delete_item).then_output(|| DeleteItemOutput::builder().build());
         let out = invoke_fixture(
             &tool(
                 &[&create, &start],
-                &[&history, &send, &budgets, &released, &release_send],
+                &[&send, &budgets, &released, &release_send],
             ),
             "initiate-login",
             "direct",

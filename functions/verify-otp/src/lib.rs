@@ -64,13 +64,21 @@ impl Tool for VerifyOtp {
                 return Err(err);
             }
         };
-        self.logins.finish_login(&token).await;
-
-        let identity = sign_in.tokens.identity()?;
-        let guest = self
-            .guests
-            .get_or_create(&identity.sub, email.as_str(), now, year(now))
-            .await?;
+        // Closing the login and finding the guest are independent: one round trip for both.
+        let finished = self.logins.finish_login(&token);
+        let identity = match sign_in.tokens.identity() {
+            Ok(identity) => identity,
+            Err(err) => {
+                finished.await;
+                return Err(err);
+            }
+        };
+        let ((), guest) = tokio::join!(
+            finished,
+            self.guests
+                .get_or_create(&identity.sub, email.as_str(), now, year(now))
+        );
+        let guest = guest?;
         tracing::info!(guest_id = %guest.guest_id, "guest signed in");
         Ok(sign_in.tokens.deliver(
             sign_in.refresh_token,

@@ -226,7 +226,7 @@ impl OtpPolicy {
                 0,
                 3600,
             )?),
-            max_sends_per_window: env.bounded("OTP_MAX_SENDS_PER_WINDOW", 5, 1, 100)? as u32,
+            max_sends_per_window: env.bounded("OTP_MAX_SENDS_PER_WINDOW", 5, 1, 20)? as u32,
             send_window: Duration::from_secs(env.bounded(
                 "OTP_SEND_WINDOW_SECONDS",
                 900,

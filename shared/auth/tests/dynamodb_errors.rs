@@ -14,7 +14,7 @@ use booking_auth::aws::login::{LoginRecord, LoginStatus, LoginStore};
 use booking_auth::config::OtpPolicy;
 use booking_auth::domain::email::Email;
 use booking_auth::domain::ids::SessionToken;
-use booking_auth_testing::aws_error;
+use booking_auth_testing::{aws_error, conditional_check_failed};
 use serde_json::json;
 
 const NOW: i64 = 1_795_000_000;
@@ -215,36 +215,75 @@ async fn throttling_and_outages_are_retryable_and_a_missing_table_is_internal() 
 }
 
 #[tokio::test]
-async fn a_recent_send_is_rate_limited_without_writing() {
-    let history = json!({"pk": "x", "sends": [NOW - 10], "version": 1, "expires_at": NOW + 900});
-    let get = mock!(Client::get_item).then_output(move || {
-        GetItemOutput::builder()
-            .set_item(Some(serde_dynamo::to_item(history.clone()).unwrap()))
-            .build()
+async fn a_recent_send_is_refused_by_the_write_with_the_wait_from_the_record_it_returns() {
+    let refused = mock!(Client::update_item).then_http_response(|| {
+        conditional_check_failed(json!({"pk": {"S": "x"}, "sent_0": {"N": (NOW - 10).to_string()}}))
     });
-    let put = mock!(Client::put_item).then_output(|| PutItemOutput::builder().build());
-    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&get, &put]);
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&refused]);
     let err = store(client).admit_send(&email(), NOW).await.unwrap_err();
     assert!(
         matches!(err, AuthError::RateLimited { retry_after: 20 }),
         "{err:?}"
     );
-    assert_eq!(put.num_calls(), 0);
+    assert_eq!(refused.num_calls(), 1);
+    // Five sends in the window: the oldest must leave it (ten minutes ago: five minutes more).
+    let full = mock!(Client::update_item).then_http_response(|| {
+        let sends: serde_json::Map<String, serde_json::Value> = (0..5)
+            .map(|i| {
+                (
+                    format!("sent_{i}"),
+                    json!({"N": (NOW - 120 - 120 * i).to_string()}),
+                )
+            })
+            .collect();
+        conditional_check_failed(serde_json::Value::Object(sends))
+    });
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&full]);
+    let err = store(client).admit_send(&email(), NOW).await.unwrap_err();
+    assert!(
+        matches!(err, AuthError::RateLimited { retry_after: 300 }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
-async fn a_send_is_recorded_with_a_version_guard() {
-    let get = mock!(Client::get_item).then_output(|| GetItemOutput::builder().build());
-    let put = mock!(Client::put_item)
+async fn a_send_is_one_conditional_write_and_its_release_puts_back_what_was_there() {
+    let admit = mock!(Client::update_item)
         .match_requests(|r| {
-            r.condition_expression() == Some("attribute_not_exists(pk)")
-                && r.item().and_then(|i| i.get("expires_at"))
-                    == Some(&AttributeValue::N((NOW + 900).to_string()))
+            let values = r.expression_attribute_values().unwrap();
+            r.update_expression().unwrap().starts_with(
+                "SET sent_4 = if_not_exists(sent_3, :zero), sent_3 = if_not_exists(sent_2, :zero)",
+            ) && r.condition_expression()
+                == Some(
+                    "attribute_not_exists(sent_0) OR (sent_0 <= :cooled AND \
+                     (attribute_not_exists(sent_4) OR sent_4 <= :left))",
+                )
+                && values[":cooled"] == AttributeValue::N((NOW - 30).to_string())
+                && values[":left"] == AttributeValue::N((NOW - 900).to_string())
+                && values[":expires"] == AttributeValue::N((NOW + 900).to_string())
+        })
+        .then_output(|| {
+            UpdateItemOutput::builder()
+                .attributes("pk", AttributeValue::S("SEND#x".into()))
+                .attributes("sent_0", AttributeValue::N((NOW - 600).to_string()))
+                .attributes("version", AttributeValue::N("4".into()))
+                .build()
+        });
+    // The release restores the earlier send under the version the admission wrote (5).
+    let restore = mock!(Client::put_item)
+        .match_requests(|r| {
+            let item = r.item().unwrap();
+            r.condition_expression() == Some("version = :v")
+                && r.expression_attribute_values().unwrap()[":v"] == AttributeValue::N("5".into())
+                && item["sent_0"] == AttributeValue::N((NOW - 600).to_string())
+                && item["version"] == AttributeValue::N("6".into())
         })
         .then_output(|| PutItemOutput::builder().build());
-    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&get, &put]);
-    store(client).admit_send(&email(), NOW).await.unwrap();
-    assert_eq!(put.num_calls(), 1);
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::Sequential, [&admit, &restore]);
+    let store = store(client);
+    let slot = store.admit_send(&email(), NOW).await.unwrap();
+    store.release_send(slot).await;
+    assert_eq!((admit.num_calls(), restore.num_calls()), (1, 1));
 }
 
 #[tokio::test]

@@ -356,6 +356,24 @@ pub fn aws_error(
     )
 }
 
+/// DynamoDB's refusal of a conditional write that was asked to return the item it checked
+/// (`ReturnValuesOnConditionCheckFailure: ALL_OLD`): `item` in DynamoDB JSON.
+pub fn conditional_check_failed(
+    item: Value,
+) -> aws_smithy_runtime_api::client::orchestrator::HttpResponse {
+    aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+        aws_smithy_runtime_api::http::StatusCode::try_from(400).expect("status code"),
+        aws_smithy_types::body::SdkBody::from(
+            json!({
+                "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                "message": "The conditional request failed",
+                "Item": item,
+            })
+            .to_string(),
+        ),
+    )
+}
+
 /// The caller kinds that have a fixture under `events/<function>/`.
 pub const CALLER_KINDS: [&str; 5] = [
     "direct",

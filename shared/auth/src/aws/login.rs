@@ -3,8 +3,9 @@
 //! conditional write, so parallel calls cannot exceed a limit or reuse a login.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -55,22 +56,22 @@ impl std::fmt::Debug for LoginRecord {
     }
 }
 
-/// The stored send history of one address, with the version that guards its next write.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct SendRecord {
-    pk: String,
-    #[serde(flatten)]
-    history: SendHistory,
-    version: u64,
-    expires_at: i64,
-}
-
 /// A send slot taken by [`LoginStore::admit_send`]; hand it back with [`LoginStore::release_send`]
 /// when the code could not be sent, so a failed attempt does not count against the guest.
 #[derive(Debug)]
 pub struct SendSlot {
-    previous: Option<SendRecord>,
-    taken: SendRecord,
+    pk: String,
+    /// The address's record before this send, to put back (`None`: there was none).
+    previous: Option<Item>,
+    /// The version this send wrote, which guards the release.
+    version: u64,
+}
+
+type Item = std::collections::HashMap<String, AttributeValue>;
+
+/// The attribute holding an address's `i`-th most recent send (0: the latest), epoch seconds.
+fn sent(i: usize) -> String {
+    format!("sent_{i}")
 }
 
 #[derive(Clone)]
@@ -81,8 +82,6 @@ pub struct LoginStore {
 }
 
 const CONDITIONAL_FAILED: &str = "ConditionalCheckFailedException";
-/// Optimistic-concurrency retries before a racing send is simply rate limited.
-const SEND_RACE_RETRIES: usize = 3;
 
 impl LoginStore {
     pub fn new(client: Client, table: String, policy: OtpPolicy) -> Self {
@@ -101,51 +100,116 @@ impl LoginStore {
         format!("SEND#{}", hex_digest(email.canonical().as_bytes()))
     }
 
-    /// Take a send slot for `email` at `now`, or refuse with `RATE_LIMITED`.
+    /// Take a send slot for `email` at `now`, or refuse with `RATE_LIMITED`, in one conditional
+    /// write: the record keeps the address's last `max_sends_per_window` sends, newest first
+    /// (`sent_0`, `sent_1`, …), and a send is admitted when the latest is a cooldown old and the
+    /// oldest kept has left the window, the rule of [`SendHistory::admit`], which explains a
+    /// refusal from the record DynamoDB returns with it.
     pub async fn admit_send(&self, email: &Email, now: i64) -> Result<SendSlot, AuthError> {
         let pk = Self::send_key(email);
-        for _ in 0..SEND_RACE_RETRIES {
-            let previous: Option<SendRecord> = self.get(&pk).await?;
-            let current = previous.clone().unwrap_or_default();
-            let history = current.history.admit(now, &self.policy)?;
-            let taken = SendRecord {
-                pk: pk.clone(),
-                expires_at: history.expires_at(&self.policy),
-                history,
-                version: current.version + 1,
-            };
-            if self
-                .put_versioned(&taken, previous.as_ref().map(|p| p.version))
-                .await?
-            {
-                return Ok(SendSlot { previous, taken });
+        let kept = self.policy.max_sends_per_window.max(1) as usize;
+        let window = self.policy.send_window.as_secs() as i64;
+        let cooldown = self.policy.resend_cooldown.as_secs() as i64;
+        // Each send moves the others down one place; the one that falls off is out of the rule.
+        let mut set: Vec<String> = (1..kept)
+            .rev()
+            .map(|i| format!("{} = if_not_exists({}, :zero)", sent(i), sent(i - 1)))
+            .collect();
+        set.push(format!("{} = :now", sent(0)));
+        set.push("expires_at = :expires".into());
+        set.push("version = if_not_exists(version, :zero) + :one".into());
+        let condition = format!(
+            "attribute_not_exists({latest}) OR ({latest} <= :cooled AND \
+             (attribute_not_exists({oldest}) OR {oldest} <= :left))",
+            latest = sent(0),
+            oldest = sent(kept - 1),
+        );
+        let n = |v: i64| AttributeValue::N(v.to_string());
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(pk.clone()))
+            .update_expression(format!("SET {}", set.join(", ")))
+            .condition_expression(condition)
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":cooled", n(now - cooldown))
+            .expression_attribute_values(":left", n(now - window))
+            .expression_attribute_values(":expires", n(now + window.max(cooldown)))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => {
+                let previous = out.attributes.filter(|item| !item.is_empty());
+                let version = previous
+                    .as_ref()
+                    .and_then(|item| number(item, "version"))
+                    .unwrap_or(0) as u64
+                    + 1;
+                Ok(SendSlot {
+                    pk,
+                    previous,
+                    version,
+                })
+            }
+            Err(err) => {
+                let fault = Fault::from_sdk(&err);
+                if !fault.is_code(CONDITIONAL_FAILED) {
+                    return Err(fault.into_error("UpdateItem"));
+                }
+                let stored = match err.into_service_error() {
+                    UpdateItemError::ConditionalCheckFailedException(e) => e.item,
+                    _ => None,
+                };
+                let history = SendHistory {
+                    sends: (0..kept)
+                        .filter_map(|i| stored.as_ref().and_then(|item| number(item, &sent(i))))
+                        .filter(|t| *t > 0)
+                        .collect(),
+                };
+                Err(match history.admit(now, &self.policy) {
+                    Err(refusal) => refusal,
+                    // The record changed between the check and its copy: wait one cooldown.
+                    Ok(_) => AuthError::RateLimited {
+                        retry_after: cooldown.max(1) as u64,
+                    },
+                })
             }
         }
-        Err(AuthError::RateLimited {
-            retry_after: self.policy.resend_cooldown.as_secs().max(1),
-        })
     }
 
     /// Undo a slot taken by this request, unless another request has written since (then its
     /// history is the truer one and stays).
     pub async fn release_send(&self, slot: SendSlot) {
+        let guard = AttributeValue::N(slot.version.to_string());
         let result = match slot.previous {
             Some(mut previous) => {
-                previous.version = slot.taken.version + 1;
-                self.put_versioned(&previous, Some(slot.taken.version))
+                previous.insert(
+                    "version".into(),
+                    AttributeValue::N((slot.version + 1).to_string()),
+                );
+                self.client
+                    .put_item()
+                    .table_name(&self.table)
+                    .set_item(Some(previous))
+                    .condition_expression("version = :v")
+                    .expression_attribute_values(":v", guard)
+                    .send()
                     .await
                     .map(|_| ())
+                    .or_else(|e| ignore_conditional(Fault::from_sdk(&e), "PutItem"))
             }
             None => self
                 .client
                 .delete_item()
                 .table_name(&self.table)
-                .key("pk", AttributeValue::S(slot.taken.pk.clone()))
+                .key("pk", AttributeValue::S(slot.pk))
                 .condition_expression("version = :v")
-                .expression_attribute_values(
-                    ":v",
-                    AttributeValue::N(slot.taken.version.to_string()),
-                )
+                .expression_attribute_values(":v", guard)
                 .send()
                 .await
                 .map(|_| ())
@@ -153,38 +217,6 @@ impl LoginStore {
         };
         if let Err(err) = result {
             tracing::warn!(error = %err, "could not release a send slot; it expires with its window");
-        }
-    }
-
-    /// Write `record` if the stored version is still `expected` (`None`: no record yet).
-    /// `Ok(false)` when another request won the race.
-    async fn put_versioned(
-        &self,
-        record: &SendRecord,
-        expected: Option<u64>,
-    ) -> Result<bool, AuthError> {
-        let item = to_item(record)?;
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item));
-        put = match expected {
-            None => put.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => put
-                .condition_expression("version = :v")
-                .expression_attribute_values(":v", AttributeValue::N(v.to_string())),
-        };
-        match put.send().await {
-            Ok(_) => Ok(true),
-            Err(err) => {
-                let fault = Fault::from_sdk(&err);
-                if fault.is_code(CONDITIONAL_FAILED) {
-                    Ok(false)
-                } else {
-                    Err(fault.into_error("PutItem"))
-                }
-            }
         }
     }
 
@@ -350,6 +382,11 @@ fn warn_on_failure<T, E: ProvideErrorMetadata>(
             "{what}"
         );
     }
+}
+
+/// A number attribute of an item.
+fn number(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
 }
 
 fn ignore_conditional(fault: Fault, operation: &'static str) -> Result<(), AuthError> {

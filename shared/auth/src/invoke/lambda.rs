@@ -26,7 +26,9 @@ pub async fn start<T: Tool>(
     let (tool, envelope) = ready(&runtime, T::Contract::NAME, built).await?;
     runtime
         .serve(T::Contract::NAME, |invocation| async {
-            route(&tool, &envelope, invocation)
+            // Boxed: a tool's future (concurrent SDK calls inside) nested in the loop's would
+            // otherwise be too deep a type for the compiler to lay out.
+            Box::pin(route(&tool, &envelope, invocation))
                 .await
                 .map(super::Reply::into_payload)
         })
