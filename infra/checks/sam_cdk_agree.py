@@ -247,6 +247,13 @@ def main() -> None:
             "routes": throttled.get("RouteSettings"),
         }
 
+    def alarms(template):
+        return {
+            logical: {k: v for k, v in r["Properties"].items() if k != "AlarmName"}
+            for logical, r in resources_of_type(template, "AWS::CloudWatch::Alarm").items()
+        }
+
+    differ("alarms", alarms(sam), alarms(cdk))
     differ("HTTP API", http_api(sam), http_api(cdk))
     differ("gateway targets", targets(sam), targets(cdk))
     differ("gateway", gateway(sam), gateway(cdk))
@@ -256,7 +263,7 @@ def main() -> None:
         print("SAM and CDK disagree:\n" + "\n".join(problems), file=sys.stderr)
         sys.exit(1)
     print(f"SAM and CDK agree: {len(s_fns)} functions, {len(resources_of_type(sam, 'AWS::DynamoDB::Table'))} tables, "
-          f"{len(targets(sam))} gateway targets, {len(sam_params)} parameters")
+          f"{len(targets(sam))} gateway targets, {len(alarms(sam))} alarms, {len(sam_params)} parameters")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import { CfnUserPool, CfnUserPoolClient } from 'aws-cdk-lib/aws-cognito'
 import { CfnTable } from 'aws-cdk-lib/aws-dynamodb'
 import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
 import { Architecture, IFunction, Tracing } from 'aws-cdk-lib/aws-lambda'
+import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch'
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs'
 import { RustFunction } from 'cargo-lambda-cdk'
 import { Construct } from 'constructs'
@@ -33,6 +34,9 @@ const WORKSPACE = path.resolve(__dirname, '../../..')
 // them is explained (BENCHMARKS.md: peak RSS <= 9.2 MiB; memory buys CPU share for cold starts).
 export const MEMORY_MB = 256
 export const TIMEOUT_SECONDS = 10
+
+/** The CloudWatch namespace of the functions' metrics (shared/auth/src/invoke/metrics.rs). */
+const METRICS_NAMESPACE = 'BookingAuth'
 
 /** Why the one wildcard resource in the stack is there. */
 const XRAY_WILDCARD =
@@ -265,6 +269,7 @@ export class BookingAuthStack extends Stack {
     }
 
     this.gateway(p.createGateway, p.interceptorEnabled, p.logRetentionDays, architecture, common)
+    this.alarms(p)
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -373,6 +378,26 @@ export class BookingAuthStack extends Stack {
         type: 'Number', default: 100, minValue: 1,
         description: 'Requests the HTTP API lets through to each of its other routes at once.',
       }),
+      alarmTopicArn: param('AlarmTopicArn', {
+        type: 'String', default: '',
+        description: 'SNS topic the alarms notify; empty for alarms without actions.',
+      }),
+      poolBudgetAlarmPercent: param('PoolBudgetAlarmPercent', {
+        type: 'Number', default: 80, minValue: 1, maxValue: 100,
+        description: 'Alarm when a pool-wide sign-in budget (codes per minute or hour, new users per hour) is this full.',
+      }),
+      upstreamErrorsAlarmThreshold: param('UpstreamErrorsAlarmThreshold', {
+        type: 'Number', default: 10, minValue: 1,
+        description: 'Alarm at this many failed Cognito, DynamoDB or JWKS calls in five minutes.',
+      }),
+      lockoutsAlarmThreshold: param('LockoutsAlarmThreshold', {
+        type: 'Number', default: 20, minValue: 1,
+        description: 'Alarm at this many logins locked by wrong codes in five minutes (code guessing).',
+      }),
+      jwtRejectionsAlarmThreshold: param('JwtRejectionsAlarmThreshold', {
+        type: 'Number', default: 100, minValue: 1,
+        description: 'Alarm at this many refused guest tokens in five minutes (forged or replayed tokens).',
+      }),
       createGatewayParam: param('CreateGateway', {
         type: 'String', default: 'true', allowedValues: ['true', 'false'],
         description: 'Create an AgentCore Gateway with one Lambda target per function. "false" in regions without AgentCore.',
@@ -389,7 +414,35 @@ export class BookingAuthStack extends Stack {
       interceptorEnabled: new CfnCondition(this, 'InterceptorEnabled', {
         expression: Fn.conditionAnd(createGateway, Fn.conditionEquals(p.guestTokenInterceptor.valueAsString, 'true')),
       }),
+      hasAlarmTopic: new CfnCondition(this, 'HasAlarmTopic', {
+        expression: Fn.conditionNot(Fn.conditionEquals(p.alarmTopicArn.valueAsString, '')),
+      }),
     }
+  }
+
+  /** Alarms on the functions' own metrics (embedded metric format, namespace BookingAuth, the
+   * aggregate without dimensions; README: Operations). */
+  private alarms(p: ReturnType<BookingAuthStack['parameters']>) {
+    const actions = Fn.conditionIf(p.hasAlarmTopic.logicalId, [p.alarmTopicArn.valueAsString], Aws.NO_VALUE)
+    const alarm = (id: string, description: string, metricName: string, statistic: string, period: number, threshold: CfnParameter) =>
+      new CfnAlarm(this, id, {
+        alarmDescription: description,
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        statistic,
+        period,
+        evaluationPeriods: 1,
+        threshold: threshold.valueAsNumber,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching',
+        alarmActions: actions as unknown as string[],
+      })
+    alarm('PoolBudgetAlarm', 'A pool-wide sign-in budget is nearly spent; guests will soon be refused codes.',
+      'PoolBudgetUse', 'Maximum', 60, p.poolBudgetAlarmPercent)
+    alarm('UpstreamErrorsAlarm', 'Cognito, DynamoDB or the JWKS endpoint is failing calls.',
+      'UpstreamErrors', 'Sum', 300, p.upstreamErrorsAlarmThreshold)
+    alarm('LockoutsAlarm', 'Many logins are being locked by wrong codes.', 'Lockouts', 'Sum', 300, p.lockoutsAlarmThreshold)
+    alarm('JwtRejectionsAlarm', 'Many guest tokens are being refused.', 'JwtRejections', 'Sum', 300, p.jwtRejectionsAlarmThreshold)
   }
 
   /** The tables of infra/tables.json: keys and TTL attributes come from that one definition. */

@@ -232,3 +232,22 @@ test("cdk-nag's AwsSolutions pack passes (every acknowledgment carries its reaso
   // Synthesis throws ValidationFailed on any finding that is not acknowledged.
   assert.doesNotThrow(() => app.synth())
 })
+
+test('four alarms on the functions\' own metrics, each with its threshold parameter and the optional topic', () => {
+  const alarms = Object.entries(resources).filter(([, r]: [string, any]) => r.Type === 'AWS::CloudWatch::Alarm')
+  const byMetric = Object.fromEntries(alarms.map(([, r]: [string, any]) => [r.Properties.MetricName, r.Properties]))
+  assert.deepEqual(Object.keys(byMetric).sort(), ['JwtRejections', 'Lockouts', 'PoolBudgetUse', 'UpstreamErrors'])
+  const thresholds: Record<string, string> = {
+    JwtRejections: 'JwtRejectionsAlarmThreshold',
+    Lockouts: 'LockoutsAlarmThreshold',
+    PoolBudgetUse: 'PoolBudgetAlarmPercent',
+    UpstreamErrors: 'UpstreamErrorsAlarmThreshold',
+  }
+  for (const [metric, props] of Object.entries(byMetric) as [string, any][]) {
+    assert.equal(props.Namespace, 'BookingAuth')
+    assert.deepEqual(props.Threshold, { Ref: thresholds[metric] })
+    assert.equal(props.Dimensions, undefined, `${metric}: the aggregate metric, without dimensions`)
+    assert.deepEqual(props.AlarmActions, { 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }] })
+  }
+  assert.equal(template.toJSON().Parameters.AlarmTopicArn.Default, '')
+})
