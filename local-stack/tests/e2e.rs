@@ -65,6 +65,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         "every_tool_makes_its_aws_calls_in_the_fewest_waves_with_the_trace_header",
         round_trips,
     ),
+    (
+        "a_journey_emits_the_metrics_it_should_and_no_personal_data",
+        metrics,
+    ),
     // Last: it searches the logs of everything above.
     ("no_secret_reaches_a_log", no_secret_in_logs),
 ];
@@ -1060,6 +1064,138 @@ fn round_trips(stack: &mut Stack) {
         .filter(|(_, waves)| waves.iter().flatten().any(|op| op.starts_with("Cognito")))
         .count();
     assert_eq!(roots.len(), invocations_calling_cognito, "{traces:?}");
+}
+
+// ---- metrics -------------------------------------------------------------------------------
+
+/// The CloudWatch embedded-metric-format documents the functions have written so far.
+fn metric_documents(stack: &Stack) -> Vec<Value> {
+    let log = std::fs::read_to_string(stack.logs_dir().join("watch.log")).unwrap_or_default();
+    log.lines()
+        .filter(|line| line.starts_with('{') && line.contains(r#""_aws""#))
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+fn metrics(stack: &mut Stack) {
+    let before = metric_documents(stack).len();
+    let demo = stack.seed_demo().unwrap();
+
+    // A code, a second one too soon, two wrong codes, then the right one.
+    let started = initiate(stack, &demo.email);
+    let too_soon = initiate(stack, &demo.email);
+    assert_eq!(too_soon["error_code"], "RATE_LIMITED", "{too_soon}");
+    let code = stack.latest_code(&demo.email).unwrap();
+    for _ in 0..2 {
+        let out = verify(
+            stack,
+            &demo.email,
+            &wrong(&code),
+            &started["session_token"],
+            0,
+        );
+        assert_eq!(out["error_code"], "INVALID_OTP", "{out}");
+    }
+    let tokens = verify(stack, &demo.email, &code, &started["session_token"], 0);
+    assert_eq!(tokens["event_type"], "auth_tokens", "{tokens}");
+    // Another login, locked by three wrong codes.
+    let locked = "locked.out@example.com";
+    let started = initiate(stack, locked);
+    let code = stack.latest_code(locked).unwrap();
+    for _ in 0..3 {
+        verify(stack, locked, &wrong(&code), &started["session_token"], 0);
+    }
+    // A token that is no JWT, a refresh, a refused refresh, a sign-out, then the revoked token.
+    let malformed = reservations(stack, "not-a-jwt");
+    assert_eq!(malformed["error_code"], "INVALID_TOKEN", "{malformed}");
+    let refresh = |token: &Value| {
+        stack
+            .gateway_call("refresh", "refresh", json!({"refresh_token": token}), None)
+            .unwrap()
+    };
+    let refreshed = refresh(&tokens["refresh_token"]);
+    assert_eq!(refreshed["event_type"], "auth_tokens", "{refreshed}");
+    assert_eq!(refresh(&json!("x"))["error_code"], "REFRESH_FAILED");
+    assert_eq!(sign_out_through_gateway(stack, &refreshed)["success"], true);
+    let revoked = reservations(stack, refreshed["access_token"].as_str().unwrap());
+    assert_eq!(revoked["error_code"], "INVALID_TOKEN", "{revoked}");
+    // Cognito throttles once.
+    stack
+        .inject_fault(json!({"operation": "AdminInitiateAuth", "fault": "throttle"}))
+        .unwrap();
+    assert_eq!(
+        initiate(stack, "throttled@example.com")["error_code"],
+        "RATE_LIMITED"
+    );
+    stack.clear_faults().unwrap();
+
+    // Each function writes its documents before it answers; give the log a moment to catch up.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    let mut counted: std::collections::BTreeMap<String, u64> = Default::default();
+    let expected: std::collections::BTreeMap<String, u64> = [
+        ("initiate_login CodesSent", 2),
+        ("initiate_login Refusals Budget=address", 1),
+        ("initiate_login UpstreamErrors Service=Cognito", 1),
+        ("verify_otp WrongCodes", 4),
+        ("verify_otp Lockouts", 1),
+        ("verify_otp SignIns", 1),
+        ("get_my_reservations JwtRejections Class=malformed", 1),
+        ("get_my_reservations JwtRejections Class=revoked", 1),
+        ("refresh Refreshes", 1),
+        ("refresh RefreshFailures", 1),
+        ("sign_out SignOuts", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    while counted != expected && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        counted.clear();
+        for doc in metric_documents(stack).split_off(before) {
+            let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+            assert_eq!(directive["Namespace"], "BookingAuth");
+            let dimensions = directive["Dimensions"].as_array().unwrap();
+            // Each metric also goes to the aggregate without dimensions, which the alarms watch.
+            assert_eq!(dimensions.last(), Some(&json!([])), "{doc}");
+            let name = directive["Metrics"][0]["Name"].as_str().unwrap();
+            // Dimension values are fixed names: no address, no token, no id.
+            for key in dimensions[0].as_array().unwrap() {
+                let value = doc[key.as_str().unwrap()].as_str().unwrap();
+                assert!(
+                    value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                    "{doc}"
+                );
+            }
+            if name == "PoolBudgetUse" {
+                assert!(doc[name].as_u64().unwrap() <= 100, "{doc}");
+                continue;
+            }
+            let extra = dimensions[0]
+                .as_array()
+                .unwrap()
+                .iter()
+                .skip(1)
+                .map(|k| {
+                    format!(
+                        " {}={}",
+                        k.as_str().unwrap(),
+                        doc[k.as_str().unwrap()].as_str().unwrap()
+                    )
+                })
+                .collect::<String>();
+            let key = format!("{} {name}{extra}", doc["Function"].as_str().unwrap());
+            *counted.entry(key).or_default() += doc[name].as_u64().unwrap();
+        }
+    }
+    assert_eq!(counted, expected);
+    // Every call that took the pool's budgets (the four initiate_login calls, refused ones too:
+    // their units went back after) left the level of the fullest beside it.
+    let levels = metric_documents(stack)
+        .split_off(before)
+        .into_iter()
+        .filter(|d| d.get("PoolBudgetUse").is_some())
+        .count();
+    assert_eq!(levels, 4);
 }
 
 // ---- logs ----------------------------------------------------------------------------------

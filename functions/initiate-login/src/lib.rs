@@ -12,6 +12,7 @@ use booking_auth::contract::{InitiateLoginArgs, InitiateLoginContract, LoginStar
 use booking_auth::domain::clock::{Clock, rfc3339};
 use booking_auth::domain::email::Email;
 use booking_auth::domain::ids::SessionToken;
+use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
 
 pub struct InitiateLogin {
@@ -107,6 +108,7 @@ impl Tool for InitiateLogin {
 
         let validity = self.logins.policy().session_validity.as_secs();
         tracing::info!(email = %email, "sign-in code sent");
+        signals::record(Signal::CodeSent);
         Ok(LoginStarted {
             success: true,
             session_token: token.as_str().to_owned(),

@@ -8,6 +8,7 @@ use booking_auth::aws::guests::GuestStore;
 use booking_auth::config::RefreshConfig;
 use booking_auth::contract::{RefreshArgs, RefreshContract, TokenDeliveryEvent};
 use booking_auth::domain::clock::{Clock, year};
+use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
 
 /// Longer than any token Cognito issues; anything bigger is not worth a network call.
@@ -46,6 +47,7 @@ impl Tool for Refresh {
             .await?;
         // Rotation on: the new one (the old one is now invalid). Off: the one given stays valid.
         let refresh_token = refreshed.rotated.unwrap_or_else(|| given.to_owned());
+        signals::record(Signal::Refresh);
         Ok(refreshed
             .tokens
             .deliver(refresh_token, guest.guest_id, email, identity.sub))

@@ -6,6 +6,7 @@ use booking_auth::AuthError;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::revocation::RevocationStore;
 use booking_auth::contract::{SignOutArgs, SignOutContract, SignedOut};
+use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
 use booking_auth::jwt::{JwtVerifier, TokenUse};
 
@@ -56,6 +57,7 @@ impl Tool for SignOut {
             access_token_sent = access_token.is_some(),
             "signed out"
         );
+        signals::record(Signal::SignOut);
         Ok(SignedOut {
             success: true,
             access_token_revoked: claims.is_some(),

@@ -11,6 +11,7 @@ use booking_auth::domain::clock::{Clock, year};
 use booking_auth::domain::email::Email;
 use booking_auth::domain::ids::SessionToken;
 use booking_auth::domain::otp::{OtpCode, wrong_code};
+use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
 
 pub struct VerifyOtp {
@@ -46,7 +47,12 @@ impl Tool for VerifyOtp {
         let sign_in = match answer {
             Ok(CodeAnswer::SignedIn(sign_in)) => sign_in,
             Ok(CodeAnswer::Refused(CodeRefusal::Mismatch)) => {
-                return Err(wrong_code(login.attempts, self.logins.policy()));
+                let refusal = wrong_code(login.attempts, self.logins.policy());
+                signals::record(match refusal {
+                    AuthError::MaxAttempts { .. } => Signal::Lockout,
+                    _ => Signal::WrongCode,
+                });
+                return Err(refusal);
             }
             Ok(CodeAnswer::Refused(refusal)) => {
                 // Cognito will not take this session again: close the login so it cannot be retried.
@@ -80,6 +86,7 @@ impl Tool for VerifyOtp {
         );
         let guest = guest?;
         tracing::info!(guest_id = %guest.guest_id, "guest signed in");
+        signals::record(Signal::SignIn);
         Ok(sign_in.tokens.deliver(
             sign_in.refresh_token,
             guest.guest_id,

@@ -5,12 +5,13 @@
 //! leaves nothing behind.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures_util::future::join_all;
 
 use super::upstream::Fault;
 use crate::domain::budget::{Budget, BudgetPolicy};
 use crate::domain::error::AuthError;
+use crate::domain::signals::{self, Signal};
 
 const CONDITIONAL_FAILED: &str = "ConditionalCheckFailedException";
 
@@ -46,12 +47,22 @@ impl BudgetStore {
     pub async fn take(&self, budgets: &[Budget], now: i64) -> Result<Vec<Taken>, AuthError> {
         let outcomes = join_all(budgets.iter().map(|b| self.take_one(b, now))).await;
         let mut taken = Vec::with_capacity(budgets.len());
+        // How full the fullest pool budget is after this take, for the alarm that warns before
+        // guests are refused.
+        let mut fullest: u64 = 0;
         let mut refusal: Option<AuthError> = None;
         for (budget, outcome) in budgets.iter().zip(outcomes) {
             match outcome {
-                Ok(Some(unit)) => taken.push(unit),
+                Ok(Some((unit, count))) => {
+                    if budget.kind.is_pool() {
+                        fullest =
+                            fullest.max(count.saturating_mul(100) / u64::from(budget.limit.max(1)));
+                    }
+                    taken.push(unit)
+                }
                 Ok(None) => {
                     tracing::warn!(budget = budget.kind.name(), "a sign-in budget is spent");
+                    signals::record(Signal::Refused(budget.kind.name()));
                     let retry_after = budget.retry_after(now);
                     refusal = Some(match refusal {
                         Some(AuthError::RateLimited { retry_after: r }) => AuthError::RateLimited {
@@ -66,7 +77,12 @@ impl BudgetStore {
             }
         }
         match refusal {
-            None => Ok(taken),
+            None => {
+                if budgets.iter().any(|b| b.kind.is_pool()) {
+                    signals::record(Signal::PoolBudgetUse(fullest.min(100) as u32));
+                }
+                Ok(taken)
+            }
             Some(err) => {
                 self.release(taken).await;
                 Err(err)
@@ -74,8 +90,8 @@ impl BudgetStore {
         }
     }
 
-    /// `Some` when a unit was taken, `None` when the budget is spent.
-    async fn take_one(&self, budget: &Budget, now: i64) -> Result<Option<Taken>, AuthError> {
+    /// `Some` with the counter's new value when a unit was taken, `None` when the budget is spent.
+    async fn take_one(&self, budget: &Budget, now: i64) -> Result<Option<(Taken, u64)>, AuthError> {
         let key = budget.key(now);
         let added = self
             .client
@@ -91,10 +107,20 @@ impl BudgetStore {
                 AttributeValue::N(budget.expires_at(now).to_string()),
             )
             .expression_attribute_values(":limit", AttributeValue::N(budget.limit.to_string()))
+            .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
         match added {
-            Ok(_) => Ok(Some(Taken { key })),
+            Ok(out) => {
+                let count = out
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get("count"))
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                Ok(Some((Taken { key }, count)))
+            }
             Err(err) => {
                 let fault = Fault::from_sdk(&err);
                 if fault.is_code(CONDITIONAL_FAILED) {

@@ -18,6 +18,7 @@ use crate::domain::email::Email;
 use crate::domain::error::AuthError;
 use crate::domain::ids::{SessionToken, hex_digest};
 use crate::domain::otp::{SendHistory, wrong_code};
+use crate::domain::signals::{self, Signal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -171,6 +172,7 @@ impl LoginStore {
                         .filter(|t| *t > 0)
                         .collect(),
                 };
+                signals::record(Signal::Refused("address"));
                 Err(match history.admit(now, &self.policy) {
                     Err(refusal) => refusal,
                     // The record changed between the check and its copy: wait one cooldown.

@@ -9,6 +9,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::domain::error::AuthError;
+use crate::domain::signals::{self, Signal};
 
 /// Seconds a caller is told to wait after an upstream throttle.
 pub const THROTTLE_RETRY_AFTER: u64 = 2;
@@ -93,6 +94,7 @@ impl Fault {
     /// throttling → `RATE_LIMITED`, transient → `UPSTREAM_UNAVAILABLE`, anything else is a fault no
     /// caller can fix (missing permission, missing table, wrong pool) → internal.
     pub fn into_error(self, operation: &'static str) -> AuthError {
+        signals::record(Signal::UpstreamError(service_of(operation)));
         tracing::warn!(operation, code = self.code.as_deref().unwrap_or("-"), status = self.status, kind = ?self.kind, "upstream call failed");
         match self.kind {
             FaultKind::Throttled => AuthError::RateLimited {
@@ -109,5 +111,23 @@ impl Fault {
                     .unwrap_or("request construction failed")
             )),
         }
+    }
+}
+
+/// The service an operation name belongs to: this crate calls DynamoDB's item and query
+/// operations and Cognito's user-pool operations, whose names do not overlap.
+fn service_of(operation: &str) -> &'static str {
+    const DYNAMODB: [&str; 6] = [
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "TransactWriteItems",
+    ];
+    if DYNAMODB.contains(&operation) {
+        "DynamoDB"
+    } else {
+        "Cognito"
     }
 }

@@ -106,6 +106,11 @@ pub enum BudgetKind {
 }
 
 impl BudgetKind {
+    /// Whether the budget is the whole pool's, not one source's.
+    pub fn is_pool(self) -> bool {
+        !matches!(self, Self::Source(_))
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Source(SourceKind::Ip) => "source_ip",

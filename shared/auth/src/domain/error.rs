@@ -17,6 +17,24 @@ pub enum TokenRejection {
     Revoked,
 }
 
+impl TokenRejection {
+    /// The class's name in metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Malformed => "malformed",
+            Self::Algorithm => "algorithm",
+            Self::UnknownKey => "unknown_key",
+            Self::Signature => "signature",
+            Self::Issuer => "issuer",
+            Self::TokenUse => "token_use",
+            Self::Audience => "audience",
+            Self::NotYetValid => "not_yet_valid",
+            Self::MissingClaim => "missing_claim",
+            Self::Revoked => "revoked",
+        }
+    }
+}
+
 /// Every expected failure of a tool, plus `Internal` for faults no caller can fix.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

@@ -9,3 +9,4 @@ pub mod error;
 pub mod gateway_headers;
 pub mod ids;
 pub mod otp;
+pub mod signals;

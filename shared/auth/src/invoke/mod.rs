@@ -16,6 +16,7 @@ pub mod gateway;
 pub mod http;
 pub mod interceptor;
 pub mod lambda;
+pub mod metrics;
 pub mod runtime;
 pub mod telemetry;
 
@@ -226,6 +227,9 @@ pub(crate) async fn run<T: Tool>(
 /// The one log site of a call that did not succeed, whether the tool or its protocol refused it.
 /// The detail is for operators; the caller gets a generic message.
 pub(crate) fn log_failure(caller: CallerKind, err: &AuthError) {
+    if let Some(signal) = metrics::failure_signal(err) {
+        crate::domain::signals::record(signal);
+    }
     if err.is_internal() {
         tracing::error!(?caller, reason = %err, "internal error");
     } else {

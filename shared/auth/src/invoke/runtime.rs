@@ -18,6 +18,8 @@ use tracing::Instrument;
 
 use crate::aws::observe::{observed, waves};
 use crate::domain::error::AuthError;
+use crate::domain::signals::collected;
+use crate::invoke::metrics;
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -204,7 +206,9 @@ impl RuntimeClient {
             let request_id = invocation.request_id.clone();
             let span = tracing::info_span!("invocation", request_id = %request_id);
             async {
-                let (answer, calls) = observed(trace_id, handler(invocation)).await;
+                let ((answer, calls), signals) =
+                    collected(observed(trace_id, handler(invocation))).await;
+                metrics::emit(function, &signals);
                 tracing::debug!(
                     target: "aws_calls",
                     function,

@@ -15,6 +15,7 @@ use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, PublicKeyUse};
 use serde::Deserialize;
 
 use crate::domain::error::{AuthError, TokenRejection};
+use crate::domain::signals::{self, Signal};
 
 /// A JWKS document as fetched, before keys are filtered.
 #[derive(Debug, Deserialize)]
@@ -107,6 +108,7 @@ impl KeyStore {
             }
             Err(reason) => {
                 tracing::warn!(%reason, "JWKS fetch failed");
+                signals::record(Signal::UpstreamError("JWKS"));
                 // Keep the keys we had; refuse this token rather than trust it unverified.
                 return Err(AuthError::UpstreamUnavailable("JWKS unavailable".into()));
             }
