@@ -1,9 +1,10 @@
-//! JWT verification against its anchors, in one run, one core each: our verifier, awslabs'
-//! aws-jwt-verify on Node.js (same tokens, same JWKS), and the raw RSA-2048 verify rate of
-//! `openssl speed`. Prints verifications per second and the ratios; writes
-//! `target/bench/jwt-rate.json`.
+//! JWT verification against its anchors, one core each: our verifier, awslabs' aws-jwt-verify on
+//! Node.js (same tokens, same JWKS), and the raw RSA-2048 verify rate of `openssl speed`, taken in
+//! turn for a number of rounds. Prints each ratio's min / median / max over the rounds; writes
+//! every round to `target/bench/jwt-rate.json`.
 //!
-//! Usage: jwt-rate [--seconds S]   (needs `node` and `bench/node/node_modules`; scripts/bench)
+//! Usage: jwt-rate [--rounds N] [--seconds S]   (defaults 10 and 2; needs `node` and
+//! `bench/node/node_modules`; scripts/bench)
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use booking_auth::jwt::{JwtVerifier, TokenUse};
 use booking_auth_testing::{
     CLIENT_ID, POOL_ID, StaticJwks, TestKey, access_claims, cognito_config, jwt_config,
 };
-use booking_bench::{Error, arg, results_dir, workspace_root, write_results};
+use booking_bench::{Error, arg, median, quantile, results_dir, workspace_root, write_results};
 use serde_json::json;
 
 /// Distinct tokens cycled through, more than the verified-token cache holds, so every call of the
@@ -20,7 +21,8 @@ use serde_json::json;
 const DISTINCT_TOKENS: usize = 1000;
 
 fn main() -> Result<(), Error> {
-    let seconds: u64 = arg("--seconds", 5)?;
+    let seconds: u64 = arg("--seconds", 2)?;
+    let rounds = arg("--rounds", 10)? as usize;
     let budget = Duration::from_secs(seconds);
     let key = TestKey::generate("bench-key");
     let tokens: Vec<String> = (0..DISTINCT_TOKENS)
@@ -73,14 +75,107 @@ fn main() -> Result<(), Error> {
         Ok(n as f64 / start.elapsed().as_secs_f64())
     };
     rate(&|n| n % DISTINCT_TOKENS)?; // warm-up pass over the whole set
-    let ours_first = rate(&|n| n % DISTINCT_TOKENS)?;
-    let ours_repeat = rate(&|_| 0)?;
 
+    // Speed drifts on a shared VM between back-to-back measurements, so the three are taken in
+    // turn, round after round (openssl, ours, aws-jwt-verify, openssl, …), and each round's ratios
+    // compare neighbours.
     let node_dir = workspace_root().join("bench/node");
+    let mut rounds_out = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let openssl = openssl_rate(seconds)?;
+        let first = rate(&|n| n % DISTINCT_TOKENS)?;
+        let repeated = rate(&|_| 0)?;
+        let node = node_rate(&node_dir, &dir, seconds)?;
+        rounds_out.push(Round {
+            openssl,
+            first,
+            repeated,
+            node,
+        });
+    }
+    let spread = |f: &dyn Fn(&Round) -> f64| {
+        let values: Vec<f64> = rounds_out.iter().map(f).collect();
+        json!({"min": quantile(&values, 0.0), "median": median(&values), "max": quantile(&values, 1.0), "rounds": values})
+    };
+    let first_vs_openssl = spread(&|r| r.first / r.openssl);
+    let first_vs_node = spread(&|r| r.first / r.node);
+    let repeated_vs_node = spread(&|r| r.repeated / r.node);
+    let node_vs_openssl = spread(&|r| r.node / r.openssl);
+
+    let openssl_version = Command::new("openssl").arg("version").output()?;
+    let node_version = Command::new("node").arg("--version").output()?;
+    let result = json!({
+        "rounds": rounds,
+        "seconds_per_measurement": seconds,
+        "openssl_version": String::from_utf8_lossy(&openssl_version.stdout).trim(),
+        "node_version": String::from_utf8_lossy(&node_version.stdout).trim(),
+        "per_second_median": {
+            "openssl_speed_rsa2048_verify": median(&rounds_out.iter().map(|r| r.openssl).collect::<Vec<_>>()),
+            "ours_first_seen": median(&rounds_out.iter().map(|r| r.first).collect::<Vec<_>>()),
+            "ours_repeated_token": median(&rounds_out.iter().map(|r| r.repeated).collect::<Vec<_>>()),
+            "aws_jwt_verify": median(&rounds_out.iter().map(|r| r.node).collect::<Vec<_>>()),
+        },
+        "ratios_per_round": {
+            "ours_first_seen_vs_openssl": first_vs_openssl,
+            "ours_first_seen_vs_aws_jwt_verify": first_vs_node,
+            "ours_repeated_vs_aws_jwt_verify": repeated_vs_node,
+            "aws_jwt_verify_vs_openssl": node_vs_openssl,
+        },
+    });
+    write_results("jwt-rate", &result)?;
+
+    println!(
+        "JWT verification, RS256 2048-bit, one core: {rounds} rounds of openssl, ours, aws-jwt-verify (Node {}), {seconds} s each",
+        String::from_utf8_lossy(&node_version.stdout).trim()
+    );
+    println!("  ratio per round                          min  median     max");
+    for (name, ratio) in [
+        ("ours first-seen / openssl speed", &first_vs_openssl),
+        ("ours first-seen / aws-jwt-verify", &first_vs_node),
+        ("ours repeated / aws-jwt-verify", &repeated_vs_node),
+        ("aws-jwt-verify / openssl speed", &node_vs_openssl),
+    ] {
+        println!(
+            "  {name:<36} {:>7.2} {:>7.2} {:>7.2}",
+            ratio["min"].as_f64().unwrap_or(f64::NAN),
+            ratio["median"].as_f64().unwrap_or(f64::NAN),
+            ratio["max"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    Ok(())
+}
+
+/// One round's rates, verifications per second.
+struct Round {
+    openssl: f64,
+    first: f64,
+    repeated: f64,
+    node: f64,
+}
+
+/// The raw RSA-2048 verify rate of `openssl speed` over `seconds`.
+fn openssl_rate(seconds: u64) -> Result<f64, Error> {
+    let openssl = Command::new("openssl")
+        .args(["speed", "-seconds", &seconds.to_string(), "rsa2048"])
+        .output()?;
+    let text = String::from_utf8_lossy(&openssl.stdout);
+    text.lines()
+        .find(|l| l.starts_with("rsa 2048 bits") || l.starts_with("rsa  2048 bits"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| format!("no rsa 2048 line in openssl speed output:\n{text}").into())
+}
+
+/// aws-jwt-verify's rate over `seconds`, on the tokens and JWKS written to `dir`.
+fn node_rate(
+    node_dir: &std::path::Path,
+    dir: &std::path::Path,
+    seconds: u64,
+) -> Result<f64, Error> {
     let node = Command::new("node")
-        .current_dir(&node_dir)
+        .current_dir(node_dir)
         .arg("jwt-rate.mjs")
-        .arg(&dir)
+        .arg(dir)
         .arg(seconds.to_string())
         .output()?;
     if !node.status.success() {
@@ -90,60 +185,10 @@ fn main() -> Result<(), Error> {
         )
         .into());
     }
-    let node_out: serde_json::Value = serde_json::from_slice(&node.stdout)?;
-    let aws_jwt_verify = node_out["per_second"]
+    let out: serde_json::Value = serde_json::from_slice(&node.stdout)?;
+    out["per_second"]
         .as_f64()
-        .ok_or("node printed no rate")?;
-
-    let openssl = Command::new("openssl")
-        .args(["speed", "-seconds", &seconds.to_string(), "rsa2048"])
-        .output()?;
-    let openssl_text = String::from_utf8_lossy(&openssl.stdout);
-    let openssl_verify: f64 = openssl_text
-        .lines()
-        .find(|l| l.starts_with("rsa 2048 bits") || l.starts_with("rsa  2048 bits"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(|| format!("no rsa 2048 line in openssl speed output:\n{openssl_text}"))?;
-
-    let openssl_version = Command::new("openssl").arg("version").output()?;
-    let node_version = Command::new("node").arg("--version").output()?;
-    let result = json!({
-        "seconds_per_measurement": seconds,
-        "openssl_version": String::from_utf8_lossy(&openssl_version.stdout).trim(),
-        "node_version": String::from_utf8_lossy(&node_version.stdout).trim(),
-        "per_second": {
-            "openssl_speed_rsa2048_verify": openssl_verify,
-            "ours_first_seen": ours_first,
-            "ours_repeated_token": ours_repeat,
-            "aws_jwt_verify": aws_jwt_verify,
-        },
-        "ratios": {
-            "ours_first_seen_vs_openssl": ours_first / openssl_verify,
-            "ours_first_seen_vs_aws_jwt_verify": ours_first / aws_jwt_verify,
-            "aws_jwt_verify_vs_openssl": aws_jwt_verify / openssl_verify,
-            "ours_repeated_vs_aws_jwt_verify": ours_repeat / aws_jwt_verify,
-        },
-    });
-    write_results("jwt-rate", &result)?;
-
-    println!("JWT verification, RS256 2048-bit, one core, verifications per second");
-    println!("  openssl speed rsa2048 (raw verify) {openssl_verify:>12.0}");
-    println!(
-        "  ours, first-seen token             {ours_first:>12.0}  {:.2}x openssl, {:.2}x aws-jwt-verify",
-        ours_first / openssl_verify,
-        ours_first / aws_jwt_verify
-    );
-    println!(
-        "  aws-jwt-verify (Node {})       {aws_jwt_verify:>12.0}  {:.2}x openssl",
-        String::from_utf8_lossy(&node_version.stdout).trim(),
-        aws_jwt_verify / openssl_verify
-    );
-    println!(
-        "  ours, repeated token (cache hit)   {ours_repeat:>12.0}  {:.1}x aws-jwt-verify",
-        ours_repeat / aws_jwt_verify
-    );
-    Ok(())
+        .ok_or_else(|| "node printed no rate".into())
 }
 
 /// The verifier as a function runs it: default settings, the verified-token cache on.
