@@ -11,6 +11,10 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
+use booking_auth::contract::{
+    GetMyReservationsContract, InitiateLoginContract, RefreshContract, SignOutContract,
+    ToolContract, VerifyOtpContract,
+};
 use booking_auth::domain::budget::BudgetPolicy;
 use booking_bench::{Error, arg, median, quantile, write_results};
 use local_stack::{Functions, Stack, StackOptions};
@@ -34,19 +38,17 @@ struct Round<'a> {
 }
 
 impl Round<'_> {
-    /// One Gateway call of `tool`, timed under `path`; its answer must pass `ok`.
-    fn call(
+    /// One Gateway call of the tool `C`, timed under `path`; its answer must pass `ok`.
+    fn call<C: ToolContract>(
         &mut self,
         path: &'static str,
-        function: &str,
-        tool: &str,
         args: Value,
         bearer: Option<&str>,
         ok: impl Fn(&Value) -> bool,
     ) -> Result<Value, Error> {
         let headers = bearer.map(|t| json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {t}")}));
         let started = Instant::now();
-        let out = self.stack.gateway_call(function, tool, args, headers)?;
+        let out = self.stack.call_tool::<C>(args, headers)?;
         let ms = started.elapsed().as_secs_f64() * 1e3;
         if !ok(&out) {
             return Err(format!("{path}: unexpected answer {out}").into());
@@ -63,20 +65,14 @@ impl Round<'_> {
         start: &'static str,
         finish: &'static str,
     ) -> Result<Value, Error> {
-        let started = self.call(
-            start,
-            "initiate-login",
-            "initiate_login",
-            json!({"email": email}),
-            None,
-            |o| o["success"] == true,
-        )?;
+        let started =
+            self.call::<InitiateLoginContract>(start, json!({"email": email}), None, |o| {
+                o["success"] == true
+            })?;
         let code = self.stack.latest_code(email)?;
         let args =
             json!({"email": email, "otp_code": code, "session_token": started["session_token"]});
-        self.call(finish, "verify-otp", "verify_otp", args, None, |o| {
-            o["event_type"] == "auth_tokens"
-        })
+        self.call::<VerifyOtpContract>(finish, args, None, |o| o["event_type"] == "auth_tokens")
     }
 
     fn run(&mut self, i: u64) -> Result<(), Error> {
@@ -89,18 +85,11 @@ impl Round<'_> {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        self.call(
-            PATHS[4],
-            "reservations",
-            "get_my_reservations",
-            json!({}),
-            Some(&access),
-            |o| o["success"] == true,
-        )?;
-        let refreshed = self.call(
+        self.call::<GetMyReservationsContract>(PATHS[4], json!({}), Some(&access), |o| {
+            o["success"] == true
+        })?;
+        let refreshed = self.call::<RefreshContract>(
             PATHS[5],
-            "refresh",
-            "refresh",
             json!({"refresh_token": tokens["refresh_token"]}),
             None,
             |o| o["event_type"] == "auth_tokens",
@@ -109,10 +98,8 @@ impl Round<'_> {
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        self.call(
+        self.call::<SignOutContract>(
             PATHS[6],
-            "sign-out",
-            "sign_out",
             json!({"refresh_token": refreshed["refresh_token"]}),
             Some(&access),
             |o| o["success"] == true,

@@ -8,6 +8,9 @@ use serde_json::Value;
 use crate::keys::{KeyError, PoolKeys};
 use crate::state::{IssuerFormat, Settings, State};
 
+/// How many calls' trace headers the stand-in keeps ([`StandIn::traces`]).
+const MAX_TRACES: usize = 10_000;
+
 pub struct StandIn {
     pub(crate) settings: RwLock<Settings>,
     state: Mutex<State>,
@@ -99,8 +102,19 @@ impl StandIn {
             .collect()
     }
 
+    /// Keep an API call's operation and trace header. Bounded: a stand-in serving a long local
+    /// session keeps only the latest calls.
+    pub(crate) fn record_trace(&self, operation: &str, trace: Option<String>) {
+        let mut state = self.state();
+        if state.traces.len() >= MAX_TRACES {
+            state.traces.drain(..MAX_TRACES / 2);
+        }
+        state.traces.push((operation.to_owned(), trace));
+    }
+
     /// Each API call's operation and the X-Ray trace header (`X-Amzn-Trace-Id`) it came with,
-    /// oldest first: whether callers continue their traces into Cognito.
+    /// oldest first, the latest 5,000 to 10,000: whether callers continue their traces into
+    /// Cognito.
     pub fn traces(&self) -> Vec<(String, Option<String>)> {
         self.state().traces.clone()
     }

@@ -63,9 +63,7 @@ impl StandIn {
                 let operation = target
                     .as_deref()
                     .and_then(|t| t.strip_prefix(TARGET_PREFIX));
-                self.state()
-                    .traces
-                    .push((operation.unwrap_or_default().to_owned(), trace));
+                self.record_trace(operation.unwrap_or_default(), trace);
                 self.cognito(target, &body).await
             }
             (Method::GET, p) if p == format!("/{pool}/.well-known/jwks.json") => {

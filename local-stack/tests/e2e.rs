@@ -911,13 +911,19 @@ fn simulation(stack: &mut Stack) {
 
 // ---- round trips ---------------------------------------------------------------------------
 
-/// The `aws_calls` records the functions have logged so far (README: Observability).
-fn call_records(stack: &Stack) -> Vec<Value> {
+/// The JSON lines of the functions' log (`cargo lambda watch`) that contain `marker`. A line still
+/// being written does not parse yet and is left for the next read.
+fn function_log_lines(stack: &Stack, marker: &str) -> Vec<Value> {
     let log = std::fs::read_to_string(stack.logs_dir().join("watch.log")).unwrap_or_default();
     log.lines()
-        .filter(|line| line.contains(r#""message":"aws calls""#))
-        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.starts_with('{') && line.contains(marker))
+        .filter_map(|line| serde_json::from_str(line).ok())
         .collect()
+}
+
+/// The `aws_calls` records the functions have logged so far (README: Operations).
+fn call_records(stack: &Stack) -> Vec<Value> {
+    function_log_lines(stack, r#""message":"aws calls""#)
 }
 
 /// Run one tool call and return its answer with the AWS calls its invocation made.
@@ -1070,11 +1076,7 @@ fn round_trips(stack: &mut Stack) {
 
 /// The CloudWatch embedded-metric-format documents the functions have written so far.
 fn metric_documents(stack: &Stack) -> Vec<Value> {
-    let log = std::fs::read_to_string(stack.logs_dir().join("watch.log")).unwrap_or_default();
-    log.lines()
-        .filter(|line| line.starts_with('{') && line.contains(r#""_aws""#))
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect()
+    function_log_lines(stack, r#""_aws""#)
 }
 
 fn metrics(stack: &mut Stack) {

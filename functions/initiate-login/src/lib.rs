@@ -54,7 +54,7 @@ impl Tool for InitiateLogin {
                 self.budgets.release(units).await;
                 return Err(err);
             }
-            (Err(address), Err(budget)) => return Err(longer_wait(address, budget)),
+            (Err(address), Err(budget)) => return Err(address.or_longer_wait(budget)),
         };
         let new_user = units.pop();
 
@@ -128,21 +128,6 @@ impl InitiateLogin {
     /// Nothing was sent: the address's slot and the budget units go back, concurrently.
     async fn give_back(&self, slot: SendSlot, units: Vec<Taken>) {
         tokio::join!(self.logins.release_send(slot), self.budgets.release(units));
-    }
-}
-
-/// Of two refusals, the one that waits longer (an upstream failure first: it is retried sooner).
-fn longer_wait(a: AuthError, b: AuthError) -> AuthError {
-    match (&a, &b) {
-        (AuthError::RateLimited { retry_after: x }, AuthError::RateLimited { retry_after: y }) => {
-            if x >= y {
-                a
-            } else {
-                b
-            }
-        }
-        (AuthError::RateLimited { .. }, _) => b,
-        _ => a,
     }
 }
 

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use futures_util::future::join_all;
 
+use super::number;
 use super::upstream::Fault;
 use crate::domain::budget::{Budget, BudgetPolicy};
 use crate::domain::error::AuthError;
@@ -52,29 +53,28 @@ impl BudgetStore {
         let mut fullest: u64 = 0;
         let mut refusal: Option<AuthError> = None;
         for (budget, outcome) in budgets.iter().zip(outcomes) {
-            match outcome {
+            let refused = match outcome {
                 Ok(Some((unit, count))) => {
                     if budget.kind.is_pool() {
                         fullest =
                             fullest.max(count.saturating_mul(100) / u64::from(budget.limit.max(1)));
                     }
-                    taken.push(unit)
+                    taken.push(unit);
+                    continue;
                 }
                 Ok(None) => {
                     tracing::warn!(budget = budget.kind.name(), "a sign-in budget is spent");
                     signals::record(Signal::Refused(budget.kind.name()));
-                    let retry_after = budget.retry_after(now);
-                    refusal = Some(match refusal {
-                        Some(AuthError::RateLimited { retry_after: r }) => AuthError::RateLimited {
-                            retry_after: r.max(retry_after),
-                        },
-                        Some(other) => other,
-                        None => AuthError::RateLimited { retry_after },
-                    });
+                    AuthError::RateLimited {
+                        retry_after: budget.retry_after(now),
+                    }
                 }
-                // An upstream failure outranks a spent budget: the caller retries it sooner.
-                Err(err) => refusal = Some(err),
-            }
+                Err(err) => err,
+            };
+            refusal = Some(match refusal.take() {
+                Some(earlier) => earlier.or_longer_wait(refused),
+                None => refused,
+            });
         }
         match refusal {
             None => {
@@ -115,11 +115,9 @@ impl BudgetStore {
                 let count = out
                     .attributes
                     .as_ref()
-                    .and_then(|a| a.get("count"))
-                    .and_then(|v| v.as_n().ok())
-                    .and_then(|n| n.parse().ok())
+                    .and_then(|item| number(item, "count"))
                     .unwrap_or(0);
-                Ok(Some((Taken { key }, count)))
+                Ok(Some((Taken { key }, count.max(0) as u64)))
             }
             Err(err) => {
                 let fault = Fault::from_sdk(&err);

@@ -12,12 +12,12 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use serde::{Deserialize, Serialize};
 
 use super::upstream::Fault;
-use super::{from_item, to_item};
+use super::{Item, from_item, number, to_item};
 use crate::config::OtpPolicy;
 use crate::domain::email::Email;
 use crate::domain::error::AuthError;
 use crate::domain::ids::{SessionToken, hex_digest};
-use crate::domain::otp::{SendHistory, wrong_code};
+use crate::domain::otp::{SendBounds, SendHistory, wrong_code};
 use crate::domain::signals::{self, Signal};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,8 +68,6 @@ pub struct SendSlot {
     version: u64,
 }
 
-type Item = std::collections::HashMap<String, AttributeValue>;
-
 /// The attribute holding an address's `i`-th most recent send (0: the latest), epoch seconds.
 fn sent(i: usize) -> String {
     format!("sent_{i}")
@@ -108,11 +106,9 @@ impl LoginStore {
     /// refusal from the record DynamoDB returns with it.
     pub async fn admit_send(&self, email: &Email, now: i64) -> Result<SendSlot, AuthError> {
         let pk = Self::send_key(email);
-        let kept = self.policy.max_sends_per_window.max(1) as usize;
-        let window = self.policy.send_window.as_secs() as i64;
-        let cooldown = self.policy.resend_cooldown.as_secs() as i64;
+        let bounds = SendBounds::at(now, &self.policy);
         // Each send moves the others down one place; the one that falls off is out of the rule.
-        let mut set: Vec<String> = (1..kept)
+        let mut set: Vec<String> = (1..bounds.kept)
             .rev()
             .map(|i| format!("{} = if_not_exists({}, :zero)", sent(i), sent(i - 1)))
             .collect();
@@ -123,7 +119,7 @@ impl LoginStore {
             "attribute_not_exists({latest}) OR ({latest} <= :cooled AND \
              (attribute_not_exists({oldest}) OR {oldest} <= :left))",
             latest = sent(0),
-            oldest = sent(kept - 1),
+            oldest = sent(bounds.kept - 1),
         );
         let n = |v: i64| AttributeValue::N(v.to_string());
         let result = self
@@ -136,9 +132,9 @@ impl LoginStore {
             .expression_attribute_values(":now", n(now))
             .expression_attribute_values(":zero", n(0))
             .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":cooled", n(now - cooldown))
-            .expression_attribute_values(":left", n(now - window))
-            .expression_attribute_values(":expires", n(now + window.max(cooldown)))
+            .expression_attribute_values(":cooled", n(bounds.latest_at_most))
+            .expression_attribute_values(":left", n(bounds.oldest_at_most))
+            .expression_attribute_values(":expires", n(bounds.expires_at))
             .return_values(ReturnValue::AllOld)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
@@ -167,7 +163,7 @@ impl LoginStore {
                     _ => None,
                 };
                 let history = SendHistory {
-                    sends: (0..kept)
+                    sends: (0..bounds.kept)
                         .filter_map(|i| stored.as_ref().and_then(|item| number(item, &sent(i))))
                         .filter(|t| *t > 0)
                         .collect(),
@@ -177,7 +173,7 @@ impl LoginStore {
                     Err(refusal) => refusal,
                     // The record changed between the check and its copy: wait one cooldown.
                     Ok(_) => AuthError::RateLimited {
-                        retry_after: cooldown.max(1) as u64,
+                        retry_after: self.policy.resend_cooldown.as_secs().max(1),
                     },
                 })
             }
@@ -384,11 +380,6 @@ fn warn_on_failure<T, E: ProvideErrorMetadata>(
             "{what}"
         );
     }
-}
-
-/// A number attribute of an item.
-fn number(item: &Item, name: &str) -> Option<i64> {
-    item.get(name)?.as_n().ok()?.parse().ok()
 }
 
 fn ignore_conditional(fault: Fault, operation: &'static str) -> Result<(), AuthError> {

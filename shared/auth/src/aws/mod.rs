@@ -91,6 +91,14 @@ impl Aws {
     }
 }
 
+/// A DynamoDB item as the SDK hands it over.
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// A number attribute of an item.
+pub(crate) fn number(item: &Item, name: &str) -> Option<i64> {
+    item.get(name)?.as_n().ok()?.parse().ok()
+}
+
 /// A DynamoDB item of a record, as `serde_dynamo` writes it.
 pub(crate) fn to_item<T: Serialize>(
     value: &T,

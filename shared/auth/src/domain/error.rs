@@ -17,6 +17,27 @@ pub enum TokenRejection {
     Revoked,
 }
 
+impl AuthError {
+    /// Of two refusals of one call, the one to answer with: an upstream failure first (the caller
+    /// retries it sooner and it says more), else the longer wait.
+    pub fn or_longer_wait(self, other: AuthError) -> AuthError {
+        match (&self, &other) {
+            (
+                AuthError::RateLimited { retry_after: x },
+                AuthError::RateLimited { retry_after: y },
+            ) => {
+                if x >= y {
+                    self
+                } else {
+                    other
+                }
+            }
+            (AuthError::RateLimited { .. }, _) => other,
+            _ => self,
+        }
+    }
+}
+
 impl TokenRejection {
     /// The class's name in metrics.
     pub fn name(self) -> &'static str {
@@ -83,4 +104,31 @@ pub enum ConfigError {
     Missing(&'static str),
     #[error("environment variable {name} is invalid: {reason}")]
     Invalid { name: &'static str, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_two_refusals_an_upstream_failure_comes_first_then_the_longer_wait() {
+        let wait = |s| AuthError::RateLimited { retry_after: s };
+        let upstream = || AuthError::UpstreamUnavailable("DynamoDB".into());
+        assert!(matches!(
+            wait(20).or_longer_wait(wait(400)),
+            AuthError::RateLimited { retry_after: 400 }
+        ));
+        assert!(matches!(
+            wait(400).or_longer_wait(wait(20)),
+            AuthError::RateLimited { retry_after: 400 }
+        ));
+        assert!(matches!(
+            wait(400).or_longer_wait(upstream()),
+            AuthError::UpstreamUnavailable(_)
+        ));
+        assert!(matches!(
+            upstream().or_longer_wait(wait(400)),
+            AuthError::UpstreamUnavailable(_)
+        ));
+    }
 }

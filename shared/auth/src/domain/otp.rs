@@ -45,26 +45,52 @@ pub struct SendHistory {
     pub sends: Vec<i64>,
 }
 
+/// The per-address send limits at one moment, as bounds on the address's latest sends: a send is
+/// admitted when the latest is at most `latest_at_most` (a cooldown ago) and the `kept`-th latest
+/// at most `oldest_at_most` (out of the window). [`SendHistory::admit`] applies them to a history
+/// in memory; the login store writes them into a conditional update, so the rule is stated once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendBounds {
+    /// How many of the latest sends the rule looks at: `max_sends_per_window`, at least one.
+    pub kept: usize,
+    pub latest_at_most: i64,
+    pub oldest_at_most: i64,
+    /// When a record whose latest send is now may go: every send has left the window and the
+    /// cooldown.
+    pub expires_at: i64,
+}
+
+impl SendBounds {
+    pub fn at(now: i64, policy: &OtpPolicy) -> Self {
+        let (window, cooldown) = (secs(policy.send_window), secs(policy.resend_cooldown));
+        Self {
+            kept: policy.max_sends_per_window.max(1) as usize,
+            latest_at_most: now - cooldown,
+            oldest_at_most: now - window,
+            expires_at: now + window.max(cooldown),
+        }
+    }
+}
+
 impl SendHistory {
     /// Decide whether a code may be sent at `now`. On yes, the history to store (pruned to the window,
     /// with `now` appended); on no, `RateLimited` with the seconds until the next send is allowed.
     pub fn admit(&self, now: i64, policy: &OtpPolicy) -> Result<SendHistory, AuthError> {
-        let window = secs(policy.send_window);
+        let bounds = SendBounds::at(now, policy);
         let mut recent: Vec<i64> = self
             .sends
             .iter()
             .copied()
-            .filter(|t| *t > now - window && *t <= now)
+            .filter(|t| *t > bounds.oldest_at_most && *t <= now)
             .collect();
         recent.sort_unstable();
         let cooldown_wait = recent
             .last()
-            .map(|last| last + secs(policy.resend_cooldown) - now)
+            .map(|last| last - bounds.latest_at_most)
             .unwrap_or(0);
-        let window_wait = if recent.len() >= policy.max_sends_per_window as usize {
+        let window_wait = if recent.len() >= bounds.kept {
             // The oldest send that must leave the window before another fits.
-            let blocking = recent[recent.len() - policy.max_sends_per_window as usize];
-            blocking + window - now
+            recent[recent.len() - bounds.kept] - bounds.oldest_at_most
         } else {
             0
         };
@@ -76,12 +102,6 @@ impl SendHistory {
         }
         recent.push(now);
         Ok(SendHistory { sends: recent })
-    }
-
-    /// When the record may be deleted: once every send has left the window.
-    pub fn expires_at(&self, policy: &OtpPolicy) -> i64 {
-        self.sends.last().copied().unwrap_or(0)
-            + secs(policy.send_window.max(policy.resend_cooldown))
     }
 }
 
@@ -144,7 +164,7 @@ mod tests {
         let p = OtpPolicy::default();
         let next = SendHistory::default().admit(1_000, &p).unwrap();
         assert_eq!(next.sends, vec![1_000]);
-        assert_eq!(next.expires_at(&p), 1_900);
+        assert_eq!(SendBounds::at(1_000, &p).expires_at, 1_900);
     }
 
     #[test]
