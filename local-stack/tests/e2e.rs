@@ -25,6 +25,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("a_resend_too_soon_is_rate_limited", resend_too_soon),
     ("two_guests_never_see_each_others_reservations", two_guests),
     (
+        "a_guest_pages_through_every_stay_by_filter_and_never_sees_another_guests",
+        paging,
+    ),
+    (
         "twenty_concurrent_verifications_make_one_success_and_one_guest",
         concurrent_verifications,
     ),
@@ -398,6 +402,151 @@ fn two_guests(stack: &mut Stack) {
     let carol = sign_in(stack, "carol@example.com");
     let carol_view = reservations(stack, carol["access_token"].as_str().unwrap());
     assert_eq!(carol_view["reservations"], json!([]));
+}
+
+/// One page of `get_my_reservations` through the Gateway.
+fn reservations_page(stack: &Stack, access_token: &str, args: Value) -> Value {
+    let headers = json!({DEFAULT_GUEST_TOKEN_HEADER: format!("Bearer {access_token}")});
+    stack
+        .gateway_call("reservations", "get_my_reservations", args, Some(headers))
+        .unwrap()
+}
+
+/// Every page of one listing, following `next_token` until it is null.
+fn every_page(stack: &Stack, access_token: &str, mut args: Value) -> Vec<Vec<String>> {
+    let mut pages = Vec::new();
+    loop {
+        let page = reservations_page(stack, access_token, args.clone());
+        assert_eq!(page["success"], true, "{page}");
+        pages.push(ids(&page));
+        match page["next_token"].as_str() {
+            Some(token) => args["next_token"] = json!(token),
+            None => return pages,
+        }
+        assert!(pages.len() <= 50, "paging does not end");
+    }
+}
+
+fn paging(stack: &mut Stack) {
+    use booking_auth::domain::clock::{date, system_clock};
+    let day = |offset: i64| date(system_clock() + offset * 86_400);
+    let stay = |id: String, check_in: String, check_out: String| json!({"reservation_id": id, "property_name": "Harbour View Hotel", "check_in": check_in, "check_out": check_out, "status": "confirmed"});
+    // Ann: twelve stays that ended, one under way (in on day -2, out on day +1), ten to come.
+    let mut ann_rows = Vec::new();
+    for i in 0..12 {
+        let start = -400 + i * 30;
+        ann_rows.push(stay(format!("RES-ANN-P{i:02}"), day(start), day(start + 3)));
+    }
+    ann_rows.push(stay("RES-ANN-NOW".into(), day(-2), day(1)));
+    for i in 0..10 {
+        let start = 5 + i * 20;
+        ann_rows.push(stay(format!("RES-ANN-U{i:02}"), day(start), day(start + 2)));
+    }
+    stack
+        .seed_guest("ann@example.com", "GST-2026-ANN222", &ann_rows)
+        .unwrap();
+    // Bob's stays fall between Ann's, so any leak across the partition would show up in a page.
+    let bob_rows: Vec<Value> = [-395, -100, 0, 6, 90]
+        .iter()
+        .enumerate()
+        .map(|(i, d)| stay(format!("RES-BOB-{i}"), day(*d), day(d + 1)))
+        .collect();
+    stack
+        .seed_guest("bob@example.com", "GST-2026-BQB333", &bob_rows)
+        .unwrap();
+    let ann = sign_in(stack, "ann@example.com");
+    let bob = sign_in(stack, "bob@example.com");
+    let ann_access = ann["access_token"].as_str().unwrap();
+    let bob_access = bob["access_token"].as_str().unwrap();
+    let by_check_in = |rows: &[Value], keep: &dyn Fn(&Value) -> bool, newest_first: bool| {
+        let mut kept: Vec<(String, String)> = rows
+            .iter()
+            .filter(|r| keep(r))
+            .map(|r| {
+                (
+                    r["check_in"].as_str().unwrap().to_owned(),
+                    r["reservation_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        kept.sort();
+        if newest_first {
+            kept.reverse();
+        }
+        kept.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    };
+    let today = day(0);
+    let ended = |r: &Value| r["check_out"].as_str().unwrap() < today.as_str();
+
+    // The default page is small: ten of Ann's twenty-three, newest first, and a token.
+    let first = reservations_page(stack, ann_access, json!({}));
+    assert_eq!(ids(&first).len(), 10);
+    assert!(first["next_token"].is_string(), "{first}");
+    stack.capture("reservations-page", &first).unwrap();
+
+    for (args, expected, pages) in [
+        (
+            json!({"limit": 5}),
+            by_check_in(&ann_rows, &|_| true, true),
+            5,
+        ),
+        (
+            json!({"limit": 4, "filter": "upcoming"}),
+            by_check_in(&ann_rows, &|r| !ended(r), false),
+            3,
+        ),
+        (
+            json!({"limit": 5, "filter": "past"}),
+            by_check_in(&ann_rows, &ended, true),
+            3,
+        ),
+        // A page exactly as long as what is left ends the listing: no token to an empty page.
+        (
+            json!({"limit": 23}),
+            by_check_in(&ann_rows, &|_| true, true),
+            1,
+        ),
+    ] {
+        let listed = every_page(stack, ann_access, args.clone());
+        assert_eq!(listed.len(), pages, "{args}: {listed:?}");
+        assert_eq!(listed.concat(), expected, "{args}");
+    }
+    assert!(
+        by_check_in(&ann_rows, &|r| !ended(r), false).contains(&"RES-ANN-NOW".to_owned()),
+        "a stay under way is upcoming"
+    );
+    let bob_all = every_page(stack, bob_access, json!({"limit": 2})).concat();
+    assert_eq!(bob_all, by_check_in(&bob_rows, &|_| true, true));
+
+    // Ann's token is Ann's, for her listing under that filter only.
+    let token = first["next_token"].clone();
+    for (access, args) in [
+        (bob_access, json!({"next_token": token})),
+        (ann_access, json!({"next_token": token, "filter": "past"})),
+        (ann_access, json!({"next_token": "not-a-token"})),
+        (ann_access, json!({"limit": 0})),
+        (ann_access, json!({"filter": "soon"})),
+    ] {
+        let refused = reservations_page(stack, access, args.clone());
+        assert_eq!(refused["error_code"], "INVALID_INPUT", "{args}: {refused}");
+        assert!(refused.get("reservations").is_none());
+    }
+
+    // Over HTTP a GET takes the same arguments as query parameters, and never a token.
+    let bearer = [("authorization", format!("Bearer {ann_access}"))];
+    let got = stack
+        .get_with_query("reservations", "filter=upcoming&limit=2", &bearer)
+        .unwrap();
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    assert_eq!(
+        ids(&got.body),
+        by_check_in(&ann_rows, &|r| !ended(r), false)[..2]
+    );
+    let in_url = stack
+        .get_with_query("reservations", &format!("auth_token={ann_access}"), &[])
+        .unwrap();
+    assert_eq!(in_url.status, 400);
+    assert_eq!(in_url.body["error_code"], "INVALID_INPUT");
 }
 
 fn concurrent_verifications(stack: &mut Stack) {

@@ -50,6 +50,7 @@ fn reservations_tool(key: &TestKey, verified_cache_size: usize) -> GetMyReservat
         revocations: None,
         guests: GuestStore::new(dynamodb.clone(), "guests".into()),
         reservations: ReservationStore::new(dynamodb, "reservations".into()),
+        clock: booking_auth::domain::clock::system_clock,
     }
 }
 

@@ -1,13 +1,15 @@
-//! `get_my_reservations`: verify the access token, take its `sub` and list that guest's
-//! reservations only, newest stay first. `main.rs` wires it; the tests below drive it through
+//! `get_my_reservations`: verify the access token, take its `sub` and list a page of that guest's
+//! reservations only. `main.rs` wires it; the tests below drive it through
 //! every caller's protocol with this function's `events/` fixtures, and `benches/requests.rs`
 //! times the whole request path.
 
 use booking_auth::AuthError;
 use booking_auth::aws::guests::GuestStore;
-use booking_auth::aws::reservations::ReservationStore;
+use booking_auth::aws::reservations::{ReservationStore, StayPageRequest};
 use booking_auth::aws::revocation::RevocationStore;
 use booking_auth::contract::{GetMyReservationsContract, ReservationsArgs, ReservationsResult};
+use booking_auth::domain::clock::{Clock, date};
+use booking_auth::domain::stays::{next_token, page_size, resume_after};
 use booking_auth::invoke::{CallContext, Tool};
 use booking_auth::jwt::{JwtVerifier, TokenUse};
 
@@ -17,6 +19,7 @@ pub struct GetMyReservations {
     pub revocations: Option<RevocationStore>,
     pub guests: GuestStore,
     pub reservations: ReservationStore,
+    pub clock: Clock,
 }
 
 impl Tool for GetMyReservations {
@@ -32,7 +35,15 @@ impl Tool for GetMyReservations {
         let token = ctx
             .token_or(args.auth_token.as_deref())?
             .ok_or(AuthError::AuthRequired)?;
+        let size = page_size(args.limit)?;
         let claims = self.verifier.verify(&token, TokenUse::Access).await?;
+        let today = date((self.clock)());
+        // The token is checked against the verified guest before anything is read.
+        let after = args
+            .next_token
+            .as_deref()
+            .map(|t| resume_after(t, &claims.sub, args.filter, &today))
+            .transpose()?;
         // The three lookups depend only on the verified token: one round trip. A revoked token's
         // rows are read and dropped, never returned.
         let revoked = async {
@@ -42,22 +53,29 @@ impl Tool for GetMyReservations {
             }
         };
         // Keyed by the verified sub: no argument can widen this query.
-        let ((), guest, reservations) = tokio::try_join!(
-            revoked,
-            self.guests.find(&claims.sub),
-            self.reservations.for_guest(&claims.sub)
-        )?;
+        let page = self.reservations.page(StayPageRequest {
+            sub: &claims.sub,
+            filter: args.filter,
+            size,
+            after,
+            today: &today,
+        });
+        let ((), guest, page) = tokio::try_join!(revoked, self.guests.find(&claims.sub), page)?;
         let Some(guest) = guest else {
             return Ok(ReservationsResult {
                 success: true,
                 guest_id: None,
                 reservations: Vec::new(),
+                next_token: None,
             });
         };
         Ok(ReservationsResult {
             success: true,
             guest_id: Some(guest.guest_id),
-            reservations,
+            reservations: page.reservations,
+            next_token: page
+                .resume_after
+                .map(|after| next_token(&claims.sub, args.filter, &after)),
         })
     }
 }
@@ -73,9 +91,11 @@ mod tests {
         CALLER_KINDS, StaticJwks, TestKey, access_claims, id_claims, invoke_fixture, item,
         mocked_dynamodb, now, verifier,
     };
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
+    /// 2026-11-18.
+    const NOW: i64 = 1_795_000_000;
 
     fn tool(key: &TestKey, dynamo: &[&Rule]) -> GetMyReservations {
         let dynamodb = mocked_dynamodb(dynamo);
@@ -84,6 +104,7 @@ mod tests {
             revocations: None,
             guests: GuestStore::new(dynamodb.clone(), "guests".into()),
             reservations: ReservationStore::new(dynamodb, "reservations".into()),
+            clock: || NOW,
         }
     }
 
@@ -216,7 +237,7 @@ mod tests {
         .await;
         assert_eq!(
             out.body,
-            json!({"success": true, "guest_id": null, "reservations": []})
+            json!({"success": true, "guest_id": null, "reservations": [], "next_token": null})
         );
         // Read in the same round trip as the guest, and dropped: rows without a guest record
         // are never shown.
@@ -236,6 +257,7 @@ mod tests {
             .call(
                 ReservationsArgs {
                     auth_token: Some(argument),
+                    ..Default::default()
                 },
                 &ctx,
             )
@@ -243,6 +265,150 @@ mod tests {
             .unwrap();
         assert_eq!(out.guest_id.as_deref(), Some("GST-2026-7K2Q9X"));
         assert_eq!(rows.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_page_reads_one_row_beyond_it_and_its_token_resumes_after_its_last_row() {
+        let key = TestKey::generate("k1");
+        let token = key.sign(&access_claims(SUB));
+        let guest = guest_of(SUB);
+        let first = reservations_of(SUB);
+        let first_page = tool(&key, &[&guest, &first]);
+        let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(token.clone()));
+        let page = first_page
+            .call(
+                ReservationsArgs {
+                    limit: Some(1),
+                    ..Default::default()
+                },
+                &ctx,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.reservations.len(), 1);
+        let next = page.next_token.expect("a second row exists");
+        assert_eq!(
+            booking_auth::domain::stays::resume_after(&next, SUB, None, "2026-11-18").unwrap(),
+            "2027-03-15#RES-2"
+        );
+
+        let resumed = mock!(DynamoClient::query)
+            .match_requests(|r| {
+                let start = r.exclusive_start_key().expect("resumes");
+                r.limit() == Some(2)
+                    && start
+                        .get("cognito_sub")
+                        .and_then(|v| v.as_s().ok())
+                        .map(String::as_str)
+                        == Some(SUB)
+                    && start
+                        .get("stay_key")
+                        .and_then(|v| v.as_s().ok())
+                        .map(String::as_str)
+                        == Some("2027-03-15#RES-2")
+            })
+            .then_output(|| QueryOutput::builder().build());
+        let resuming = tool(&key, &[&guest_of(SUB), &resumed]);
+        let last = resuming
+            .call(
+                ReservationsArgs {
+                    limit: Some(1),
+                    next_token: Some(next.clone()),
+                    ..Default::default()
+                },
+                &ctx,
+            )
+            .await
+            .unwrap();
+        assert_eq!(last.next_token, None);
+        assert_eq!(resumed.num_calls(), 1);
+
+        // Another guest's call with that token is refused before anything is read.
+        const OTHER: &str = "99999999-0000-4000-8000-000000000000";
+        let other = CallContext::new(
+            booking_auth::invoke::CallerKind::Http,
+            Some(key.sign(&access_claims(OTHER))),
+        );
+        let any_read = mock!(DynamoClient::query).then_output(|| QueryOutput::builder().build());
+        let others = tool(&key, &[&any_read]);
+        let refused = others
+            .call(
+                ReservationsArgs {
+                    next_token: Some(next),
+                    ..Default::default()
+                },
+                &other,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, AuthError::InvalidInput(_)), "{refused}");
+        assert_eq!(any_read.num_calls(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_limit_out_of_range_or_not_a_count_is_refused_before_any_read() {
+        let key = TestKey::generate("k1");
+        let ctx = CallContext::new(
+            booking_auth::invoke::CallerKind::Http,
+            Some(key.sign(&access_claims(SUB))),
+        );
+        let any_read = mock!(DynamoClient::query).then_output(|| QueryOutput::builder().build());
+        for limit in [0, 51] {
+            let args = ReservationsArgs {
+                limit: Some(limit),
+                ..Default::default()
+            };
+            let refused = tool(&key, &[&any_read]).call(args, &ctx).await.unwrap_err();
+            assert!(
+                matches!(refused, AuthError::InvalidInput(_)),
+                "{limit}: {refused}"
+            );
+        }
+        assert_eq!(any_read.num_calls(), 0);
+        // Not a count at all: the arguments do not decode (INVALID_INPUT on the wire).
+        for limit in [json!("x"), json!(-1), json!(2.5), json!("")] {
+            assert!(serde_json::from_value::<ReservationsArgs>(json!({ "limit": limit })).is_err());
+        }
+        // A query parameter's digits are a count.
+        let args: ReservationsArgs = serde_json::from_value(json!({"limit": "7"})).unwrap();
+        assert_eq!(args.limit, Some(7));
+    }
+
+    #[tokio::test]
+    async fn an_http_get_takes_its_arguments_from_the_query_but_never_a_token() {
+        let key = TestKey::generate("k1");
+        let token = key.sign(&access_claims(SUB));
+        let get = |query: Value| {
+            let mut invocation = booking_auth_testing::fixture_invocation(
+                "reservations",
+                "http",
+                &[("REPLACE_WITH_ACCESS_TOKEN", &token)],
+            );
+            invocation.payload["queryStringParameters"] = query;
+            invocation
+        };
+        let (guest, rows) = (guest_of(SUB), reservations_of(SUB));
+        let tool = tool(&key, &[&guest, &rows]);
+        let config = booking_auth_testing::fixture_envelope_config();
+        let answer = |reply: booking_auth::invoke::Reply| (reply.status(), reply.tool_answer());
+
+        let (status, body) = answer(
+            booking_auth::invoke::route(&tool, &config, get(json!({"limit": "1"})))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(status, Some(200), "{body}");
+        assert_eq!(body["reservations"].as_array().unwrap().len(), 1);
+        assert!(body["next_token"].is_string());
+
+        let (status, body) = answer(
+            booking_auth::invoke::route(&tool, &config, get(json!({"auth_token": token})))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(status, Some(400));
+        assert_eq!(body["error_code"], "INVALID_INPUT");
+        assert_eq!(rows.num_calls(), 1, "the refused GET read nothing");
     }
 
     #[tokio::test]

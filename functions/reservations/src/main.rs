@@ -4,6 +4,7 @@ use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::reservations::ReservationStore;
 use booking_auth::aws::revocation::RevocationStore;
 use booking_auth::config::{CognitoConfig, Table, revocation_check};
+use booking_auth::domain::clock::system_clock;
 use booking_auth::invoke::lambda;
 use booking_auth::jwt;
 use reservations::GetMyReservations;
@@ -24,6 +25,7 @@ async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
             verifier: jwt::from_env(env, &CognitoConfig::from_env(env)?, aws.trust_store())?,
             guests: GuestStore::new(dynamodb.clone(), Table::Guests.name(env)?),
             reservations: ReservationStore::new(dynamodb, Table::Reservations.name(env)?),
+            clock: system_clock,
         })
     })
     .await

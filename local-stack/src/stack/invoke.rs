@@ -142,6 +142,17 @@ impl Stack {
         self.rt
             .block_on(self.request(method, url, &headers, body.map(|b| b.to_string())))
     }
+
+    /// A `GET` of a function URL with a query string (`name=value&...`, already encoded).
+    pub fn get_with_query(
+        &self,
+        function: &str,
+        query: &str,
+        headers: &[(&str, String)],
+    ) -> Result<HttpReply> {
+        let url = format!("{}?{query}", self.function_url(function));
+        self.rt.block_on(self.request("GET", url, headers, None))
+    }
 }
 
 /// The client context AgentCore Gateway sends the function behind target `function` for `tool`,

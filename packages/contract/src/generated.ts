@@ -82,9 +82,15 @@ export interface ReservationsResult {
    */
   guest_id: string | null;
   /**
-   * Newest stay first.
+   * In the order the filter gives: newest stay first, upcoming soonest first, past most recent
+   * first.
    */
   reservations: Reservation[];
+  /**
+   * Pass it back as `next_token` (with the same filter) for the next page; `null` when this is
+   * the last. Opaque, and usable only for this guest.
+   */
+  next_token: string | null;
 }
 /**
  * One reservation as the contract returns it. The keys (`cognito_sub`, `stay_key`) are storage

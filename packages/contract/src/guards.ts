@@ -65,7 +65,8 @@ export function isReservationsResult(value: unknown): value is ReservationsResul
     value.success === true &&
     (value.guest_id === null || isString(value.guest_id)) &&
     Array.isArray(value.reservations) &&
-    value.reservations.every((r) => isObject(r) && isString(r.reservation_id) && isString(r.check_in))
+    value.reservations.every((r) => isObject(r) && isString(r.reservation_id) && isString(r.check_in)) &&
+    (value.next_token === null || isString(value.next_token))
   )
 }
 

@@ -79,3 +79,14 @@ test('the other results pass their guards', () => {
   assert.equal(isSignedOut(captured('signed-out')), true)
   assert.equal(isReservationsResult(captured('token-delivery-event')), false)
 })
+
+test('a page of reservations says whether more follow: next_token is a string or null, never missing', () => {
+  const last = captured('reservations-result') as Record<string, unknown>
+  assert.equal(last.next_token, null, 'the journey guest has fewer stays than a page')
+  const page = captured('reservations-page') as Record<string, unknown>
+  assert.equal(typeof page.next_token, 'string', 'a guest with more stays than a page')
+  assert.equal(isReservationsResult(page), true)
+  const { next_token: _dropped, ...withoutToken } = page
+  assert.equal(isReservationsResult(withoutToken), false)
+  assert.equal(isReservationsResult({ ...page, next_token: 7 }), false)
+})

@@ -37,6 +37,7 @@ impl Tool for Echo {
             success: true,
             guest_id: None,
             reservations: Vec::new(),
+            next_token: None,
         })
     }
 }

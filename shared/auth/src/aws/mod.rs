@@ -99,6 +99,11 @@ pub(crate) fn number(item: &Item, name: &str) -> Option<i64> {
     item.get(name)?.as_n().ok()?.parse().ok()
 }
 
+/// A string attribute of an item.
+pub(crate) fn string<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)?.as_s().ok().map(String::as_str)
+}
+
 /// A DynamoDB item of a record, as `serde_dynamo` writes it.
 pub(crate) fn to_item<T: Serialize>(
     value: &T,

@@ -148,7 +148,8 @@ fn simplify(schema: &Value, defs: &Value) -> Value {
     };
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let name = reference.trim_start_matches("#/$defs/");
-        return described(simplify(&defs[name], defs));
+        // Described before simplifying, so the notes (the values of an enum) follow the outer text.
+        return simplify(&described(defs[name].clone()), defs);
     }
     // Option<T> of a referenced type: `anyOf: [T, null]`.
     let some = schema
@@ -163,12 +164,23 @@ fn simplify(schema: &Value, defs: &Value) -> Value {
         return simplify(&described(some.clone()), defs);
     }
     let mut out = Map::new();
+    // The values a string takes: `enum`, or `oneOf` string constants (a documented Rust enum).
+    let values: Option<Vec<&str>> = match (schema.get("enum"), schema.get("oneOf")) {
+        (Some(values), _) => values
+            .as_array()
+            .map(|v| v.iter().filter_map(Value::as_str).collect()),
+        (None, Some(branches)) => branches.as_array().and_then(|branches| {
+            branches
+                .iter()
+                .map(|b| b.get("const").and_then(Value::as_str))
+                .collect()
+        }),
+        (None, None) => None,
+    };
     let kind = match schema.get("type") {
         Some(Value::Array(types)) => types.iter().find(|t| *t != "null").cloned(),
         Some(t) => Some(t.clone()),
-        None if schema.get("enum").is_some()
-            || schema.get("const").is_some_and(Value::is_string) =>
-        {
+        None if values.is_some() || schema.get("const").is_some_and(Value::is_string) => {
             Some(json!("string"))
         }
         None => None,
@@ -190,13 +202,8 @@ fn simplify(schema: &Value, defs: &Value) -> Value {
         }
         description.push_str(&text);
     };
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        let list: Vec<String> = values
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
-        note(format!("One of: {}.", list.join(", ")));
+    if let Some(values) = &values {
+        note(format!("One of: {}.", values.join(", ")));
     }
     if let Some(value) = schema.get("const") {
         note(format!("Always {value}."));

@@ -20,6 +20,11 @@ pub fn rfc3339(epoch: i64) -> String {
         .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
 }
 
+/// The calendar date (UTC) of `epoch`, `YYYY-MM-DD`: how reservations spell their days.
+pub fn date(epoch: i64) -> String {
+    rfc3339(epoch).get(..10).unwrap_or("1970-01-01").to_owned()
+}
+
 /// The calendar year (UTC) of `epoch`.
 pub fn year(epoch: i64) -> i32 {
     rfc3339(epoch)
@@ -36,6 +41,7 @@ mod tests {
     fn formats_rfc3339_utc_and_year() {
         assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
         assert_eq!(year(1_795_000_000), 2026);
+        assert_eq!(date(1_795_000_000), "2026-11-18");
         assert_eq!(year(1_767_225_599), 2025);
         assert_eq!(year(1_767_225_600), 2026);
     }

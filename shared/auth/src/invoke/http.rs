@@ -160,6 +160,7 @@ pub(super) async fn answer_request<T: Tool>(
         }
     };
     let origin = request.request_origin();
+    let query = query_arguments(&request);
     let request: lambda_http::Request = without_uri_parts(request).into();
     let cors = cors_headers(&config.cors, request.headers());
     let method = request.method().clone();
@@ -207,7 +208,14 @@ pub(super) async fn answer_request<T: Tool>(
         source: source_ip(&request).and_then(|ip| Source::new(SourceKind::Ip, ip)),
         conversation: conversation_key("http", conversation),
     };
-    let result = match body_json(request.body()) {
+    let arguments = match body_json(request.body()) {
+        // A GET has no body: its arguments are its query parameters.
+        Ok(Value::Object(body)) if method == Method::GET && body.is_empty() => {
+            get_arguments(query, T::Contract::TOKEN_ARGUMENT)
+        }
+        other => other,
+    };
+    let result = match arguments {
         Ok(args) => run(tool, args, &ctx).await,
         Err(err) => {
             log_failure(ctx.caller, &err);
@@ -225,6 +233,33 @@ pub(super) async fn answer_request<T: Tool>(
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             HttpReply::json(origin, status, err.to_failure(), headers)
         }
+    }
+}
+
+/// The query parameters, each as a string (the first of a repeated one). Read before
+/// [`without_uri_parts`] drops them.
+fn query_arguments(request: &LambdaRequest) -> Map<String, Value> {
+    let params = match request {
+        LambdaRequest::ApiGatewayV2(event) => &event.query_string_parameters,
+        LambdaRequest::ApiGatewayV1(event) => &event.query_string_parameters,
+        #[allow(unreachable_patterns)] // other event kinds, when lambda_http's features add them
+        _ => return Map::new(),
+    };
+    let mut out = Map::new();
+    for (name, value) in params.iter() {
+        out.entry(name)
+            .or_insert_with(|| Value::String(value.to_owned()));
+    }
+    out
+}
+
+/// A GET's arguments. A token never travels in a URL, which access logs and browser history keep.
+fn get_arguments(query: Map<String, Value>, token: Option<&str>) -> Result<Value, AuthError> {
+    match token {
+        Some(name) if query.contains_key(name) => Err(AuthError::InvalidInput(format!(
+            "{name} is not accepted in a URL: send Authorization: Bearer"
+        ))),
+        _ => Ok(Value::Object(query)),
     }
 }
 
