@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::digest::{SHA256, digest};
+use aws_lc_rs::digest::{Context, SHA256};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -100,7 +100,15 @@ impl JwtVerifier {
     /// Verify `token` as a `expected` token of the configured pool and client.
     /// The claims are shared with the verified-token cache, hence the `Arc`.
     pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Arc<Claims>, AuthError> {
-        let id: TokenDigest = digest(&SHA256, token.as_bytes())
+        // One SHA-256 pass serves both the cache key (the whole token) and the RSA check (its
+        // signed part, a prefix of it): the state after the prefix is kept for the latter.
+        let signed_len = header_and_payload_len(token);
+        let mut hashing = Context::new(&SHA256);
+        hashing.update(&token.as_bytes()[..signed_len]);
+        let signed = hashing.clone();
+        hashing.update(&token.as_bytes()[signed_len..]);
+        let id: TokenDigest = hashing
+            .finish()
             .as_ref()
             .try_into()
             .map_err(|_| AuthError::Internal("SHA-256 digest length".into()))?;
@@ -132,11 +140,12 @@ impl JwtVerifier {
         let key = keys.key(&kid).await?;
 
         // Signature before the claim rules: a forged token learns nothing about which would fail.
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
+        // Decoded on the stack: an 8192-bit signature, the largest key accepted, is 1,024 bytes.
+        let mut decoded = [0u8; 1024];
+        let signature_len = URL_SAFE_NO_PAD
+            .decode_slice(signature, &mut decoded)
             .map_err(|_| reject(TokenRejection::Malformed))?;
-        let signing_input = &token[..header_and_payload_len(token)];
-        key.verify_sig(signing_input.as_bytes(), &signature)
+        key.verify_digest_sig(&signed.finish(), &decoded[..signature_len])
             .map_err(|_| reject(TokenRejection::Signature))?;
 
         self.rules.check(&claims, expected, (self.clock)())?;
