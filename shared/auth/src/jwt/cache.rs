@@ -1,16 +1,17 @@
 //! Tokens already verified by this process. An agent conversation presents the same access token
 //! on every tool call; a hit skips the RSA check, never the time checks (repeated on every hit),
 //! nor the key check (the signing key must still be in the pool's JWKS), nor revocation (which
-//! callers check after verifying, hit or not). Keyed by SHA-256 of the whole token, so a token
-//! that differs in any byte, signature included, is verified afresh. Bounded: the oldest entry
-//! leaves first.
+//! callers check after verifying, hit or not). Keyed by SHA-256 of the signed part
+//! (`header.payload`), the digest the RSA check takes anyway, and an entry keeps its signature
+//! segment: a hit needs both to match, so a token that differs in any byte, signature included, is
+//! verified afresh. Bounded: the oldest entry leaves first.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::claims::{Claims, TokenUse};
 
-/// SHA-256 of a token's bytes.
+/// SHA-256 of a token's signed part, `header.payload`.
 pub type TokenDigest = [u8; 32];
 
 /// What a verification established about one token.
@@ -18,6 +19,8 @@ pub type TokenDigest = [u8; 32];
 pub struct Verified {
     pub expected: TokenUse,
     pub kid: String,
+    /// The token's third segment, as presented: with the digest of the rest, the whole token.
+    pub signature: Box<str>,
     pub claims: Arc<Claims>,
 }
 
@@ -44,7 +47,12 @@ impl VerifiedTokens {
     }
 
     pub fn insert(&mut self, digest: TokenDigest, entry: Verified) {
-        if self.capacity == 0 || self.entries.contains_key(&digest) {
+        if self.capacity == 0 {
+            return;
+        }
+        // The same signed part under another signature (another key of the pool): the newer wins.
+        if let Some(existing) = self.entries.get_mut(&digest) {
+            *existing = entry;
             return;
         }
         while self.entries.len() >= self.capacity {
@@ -80,6 +88,7 @@ mod tests {
         Verified {
             expected: TokenUse::Access,
             kid: "k".into(),
+            signature: "sig".into(),
             claims: Arc::new(Claims::default()),
         }
     }

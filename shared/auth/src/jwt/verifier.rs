@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use aws_lc_rs::digest::{Context, SHA256};
+use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
@@ -100,19 +100,16 @@ impl JwtVerifier {
     /// Verify `token` as a `expected` token of the configured pool and client.
     /// The claims are shared with the verified-token cache, hence the `Arc`.
     pub async fn verify(&self, token: &str, expected: TokenUse) -> Result<Arc<Claims>, AuthError> {
-        // One SHA-256 pass serves both the cache key (the whole token) and the RSA check (its
-        // signed part, a prefix of it): the state after the prefix is kept for the latter.
+        // One SHA-256 pass, over the signed part: the digest the RSA check takes, and with the
+        // signature segment beside it, the cache key of the whole token.
         let signed_len = header_and_payload_len(token);
-        let mut hashing = Context::new(&SHA256);
-        hashing.update(&token.as_bytes()[..signed_len]);
-        let signed = hashing.clone();
-        hashing.update(&token.as_bytes()[signed_len..]);
-        let id: TokenDigest = hashing
-            .finish()
+        let signature_segment = token.get(signed_len + 1..).unwrap_or_default();
+        let signed = digest(&SHA256, &token.as_bytes()[..signed_len]);
+        let id: TokenDigest = signed
             .as_ref()
             .try_into()
             .map_err(|_| AuthError::Internal("SHA-256 digest length".into()))?;
-        if let Some(claims) = self.verified_before(&id, expected)? {
+        if let Some(claims) = self.verified_before(&id, signature_segment, expected)? {
             return Ok(claims);
         }
 
@@ -145,7 +142,7 @@ impl JwtVerifier {
         let signature_len = URL_SAFE_NO_PAD
             .decode_slice(signature, &mut decoded)
             .map_err(|_| reject(TokenRejection::Malformed))?;
-        key.verify_digest_sig(&signed.finish(), &decoded[..signature_len])
+        key.verify_digest_sig(&signed, &decoded[..signature_len])
             .map_err(|_| reject(TokenRejection::Signature))?;
 
         self.rules.check(&claims, expected, (self.clock)())?;
@@ -155,6 +152,7 @@ impl JwtVerifier {
             Verified {
                 expected,
                 kid,
+                signature: signature_segment.into(),
                 claims: claims.clone(),
             },
         );
@@ -166,10 +164,11 @@ impl JwtVerifier {
     fn verified_before(
         &self,
         id: &TokenDigest,
+        signature: &str,
         expected: TokenUse,
     ) -> Result<Option<Arc<Claims>>, AuthError> {
         let mut tokens = self.verified_tokens();
-        let Some(entry) = tokens.get(id) else {
+        let Some(entry) = tokens.get(id).filter(|e| *e.signature == *signature) else {
             return Ok(None);
         };
         let published = self
