@@ -54,31 +54,34 @@ impl ReservationStore {
     /// so that a token is only given when another row exists.
     pub async fn page(&self, request: StayPageRequest<'_>) -> Result<StayPage, AuthError> {
         let wanted = request.size + 1;
-        let query = self
+        // Each filter as key condition, order and, for the check-out date the sort key does not
+        // hold, a filter expression; check-in <= check-out, so a past stay also checked in before
+        // today.
+        let (key_condition, check_out, forward) = match request.filter {
+            None => ("cognito_sub = :sub", None, false),
+            Some(StayFilter::Past) => (
+                "cognito_sub = :sub AND stay_key < :today",
+                Some("check_out < :today"),
+                false,
+            ),
+            Some(StayFilter::Upcoming) => ("cognito_sub = :sub", Some("check_out >= :today"), true),
+        };
+        let mut query = self
             .client
             .query()
             .table_name(&self.table)
-            .expression_attribute_values(":sub", AttributeValue::S(request.sub.to_owned()));
-        // Each filter as key condition, order and (for the dates the sort key does not hold) a
-        // filter expression; check-in <= check-out, so a past stay also checked in before today.
-        let query = match request.filter {
-            None => query
-                .key_condition_expression("cognito_sub = :sub")
-                .scan_index_forward(false)
-                .limit(wanted as i32),
-            Some(StayFilter::Past) => query
-                .key_condition_expression("cognito_sub = :sub AND stay_key < :today")
-                .filter_expression("check_out < :today")
-                .expression_attribute_values(":today", AttributeValue::S(request.today.into()))
-                .scan_index_forward(false)
-                .limit(FILTERED_READ),
-            Some(StayFilter::Upcoming) => query
-                .key_condition_expression("cognito_sub = :sub")
-                .filter_expression("check_out >= :today")
-                .expression_attribute_values(":today", AttributeValue::S(request.today.into()))
-                .scan_index_forward(true)
-                .limit(FILTERED_READ),
-        };
+            .key_condition_expression(key_condition)
+            .expression_attribute_values(":sub", AttributeValue::S(request.sub.to_owned()))
+            .scan_index_forward(forward)
+            .limit(match check_out {
+                Some(_) => FILTERED_READ,
+                None => wanted as i32,
+            });
+        if let Some(check_out) = check_out {
+            query = query
+                .filter_expression(check_out)
+                .expression_attribute_values(":today", AttributeValue::S(request.today.into()));
+        }
         let mut rows: Vec<(String, Reservation)> = Vec::new();
         let mut start = request.after.map(|after| {
             HashMap::from([
