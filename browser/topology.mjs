@@ -93,29 +93,28 @@ export async function startTopology({ logs = `${root}target/browser-journey`, ag
     })
     children.push(stack)
     const endpoints = await firstLine(stack, 'the local stack', (line) => (line.startsWith('{') ? JSON.parse(line) : (onStackLine(line), null)), 900_000)
-    const agentLog = createWriteStream(`${logs}/agent.log`)
-    const agent = spawn(`${root}.local/agent-venv/bin/python`, ['-u', '-m', 'booking_agent'], {
-      cwd: `${root}agent`,
-      env: {
-        ...process.env,
-        AGENT_GATEWAY_URL: endpoints.gateway,
-        AGENT_GATEWAY_AUTH: 'none',
-        AGENT_PORT: '0',
-        AGENT_MODEL: 'scripted',
-        AGENT_CORS_ORIGINS: pageUrl,
-        ...agentEnv,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.push(agent)
-    agent.stderr.pipe(agentLog)
-    const agentUrl = await firstLine(agent, 'the agent', (line) => {
-      agentLog.write(`${line}\n`)
-      return line.startsWith('agent listening on ') ? line.slice('agent listening on '.length).trim() : null
-    }, 120_000)
-    config = { agentUrl: `${agentUrl}/invocations`, refreshUrl: endpoints.refresh_url, signOutUrl: endpoints.sign_out_url }
+    /** Another agent process on this stack (`env` on top of the stack's agent settings): its
+     * invocation URL and its log file. It stops with the topology. */
+    const startAgent = async (name, env = {}) => {
+      const log = `${logs}/${name}.log`
+      const out = createWriteStream(log)
+      const agent = spawn(`${root}.local/agent-venv/bin/python`, ['-u', '-m', 'booking_agent'], {
+        cwd: `${root}agent`,
+        env: { ...process.env, ...endpoints.agent_env, AGENT_PORT: '0', AGENT_MODEL: 'scripted', AGENT_CORS_ORIGINS: pageUrl, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      children.push(agent)
+      agent.stderr.pipe(out)
+      const url = await firstLine(agent, name, (line) => {
+        out.write(`${line}\n`)
+        return line.startsWith('agent listening on ') ? line.slice('agent listening on '.length).trim() : null
+      }, 120_000)
+      return { url: `${url}/invocations`, log }
+    }
+    const agent = await startAgent('agent', agentEnv)
     // agentUrl is the invocation URL the page posts to.
-    return { pageUrl, standin: endpoints.standin, ...config, demoEmail: endpoints.demo.email, agentLog: `${logs}/agent.log`, stop }
+    config = { agentUrl: agent.url, refreshUrl: endpoints.refresh_url, signOutUrl: endpoints.sign_out_url }
+    return { pageUrl, standin: endpoints.standin, ...config, demoEmail: endpoints.demo.email, agentLog: agent.log, startAgent, stop }
   } catch (error) {
     await stop()
     throw error

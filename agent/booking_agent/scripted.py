@@ -125,6 +125,9 @@ def _reservations_text(output: dict[str, Any]) -> str:
 
 def _after_result(c: Conversation, tool: str, arguments: dict[str, Any], output: Any) -> Reply | Call:
     """The next step after a tool answered."""
+    if tool == "refresh" and not isinstance(output, dict):
+        # The agent's code refused it: the guest's app renews the session and sends the message again.
+        return Reply("Your session needs renewing; one moment please.")
     if not isinstance(output, dict):
         return Reply("The tool did not answer; please try again in a moment.")
     code = output.get("error_code")

@@ -32,11 +32,21 @@ class Stack:
     standin: str
     gateway: str
     demo_email: str
+    # The refresh function over HTTP, as the guest's page calls it.
+    refresh_url: str
+    # What the agent needs to run against this stack: its Gateway and the user pool (the stack's
+    # own settings, printed with its endpoints).
+    agent_env: dict[str, str]
 
     def latest_code(self, email: str) -> str:
         query = urllib.parse.urlencode({"email": email})
         with urllib.request.urlopen(f"{self.standin}/_inbox?{query}", timeout=10) as r:
             return json.load(r)["messages"][-1]["code"]
+
+    def refresh(self, refresh_token: str) -> dict:
+        """What the guest's page does when a turn answered TOKEN_EXPIRED: renew over HTTP."""
+        response = httpx.post(self.refresh_url, json={"refresh_token": refresh_token}, timeout=30)
+        return response.json()
 
     def configure(self, settings: dict) -> None:
         request = urllib.request.Request(f"{self.standin}/_config", data=json.dumps(settings).encode(), method="POST")
@@ -64,7 +74,13 @@ def stack() -> Iterator[Stack]:
         process.wait(timeout=60)
         pytest.fail(f"the local stack did not start (exit {process.returncode})")
     try:
-        yield Stack(standin=endpoints["standin"], gateway=endpoints["gateway"], demo_email=endpoints["demo"]["email"])
+        yield Stack(
+            standin=endpoints["standin"],
+            gateway=endpoints["gateway"],
+            demo_email=endpoints["demo"]["email"],
+            refresh_url=endpoints["refresh_url"],
+            agent_env=endpoints["agent_env"],
+        )
     finally:
         process.stdin.close()
         process.wait(timeout=60)
@@ -87,15 +103,21 @@ class Agent:
     last_stream: str = ""
 
     def post(self, payload: dict, headers: dict[str, str]) -> list[dict]:
+        """The chunks of one answer, checked against the UI message stream protocol: the AI SDK's
+        content type, and `data: [DONE]` as the last event and nowhere else."""
         chunks = []
         raw = []
+        data = []
         with httpx.stream("POST", f"{self.url}/invocations", json=payload, headers=headers, timeout=120) as response:
             assert response.status_code == 200, response.read()
-            assert response.headers["content-type"].startswith("text/event-stream")
+            assert response.headers["content-type"] == "text/event-stream"
+            assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
             for line in response.iter_lines():
                 raw.append(line)
                 if line.startswith("data: "):
-                    chunks.append(json.loads(line[6:]))
+                    data.append(line[6:])
+        assert data and data[-1] == "[DONE]", data[-3:]
+        chunks = [json.loads(d) for d in data[:-1]]
         self.last_stream = "\n".join(raw) + "\n"
         return chunks
 
@@ -111,8 +133,7 @@ def start_agent(stack: Stack, workdir: Path, name: str, **env: str) -> Iterator[
     record = workdir / f"{name}.model.jsonl"
     environment = {
         **os.environ,
-        "AGENT_GATEWAY_URL": stack.gateway,
-        "AGENT_GATEWAY_AUTH": "none",
+        **stack.agent_env,
         "AGENT_PORT": "0",
         "AGENT_MODEL": "scripted",
         "SCRIPTED_MODEL_RECORD": str(record),
@@ -144,6 +165,12 @@ def start_agent(stack: Stack, workdir: Path, name: str, **env: str) -> Iterator[
 @pytest.fixture(scope="session")
 def agent(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
     yield from start_agent(stack, tmp_path_factory.mktemp("agent"), "agent", AGENT_CORS_ORIGINS="http://127.0.0.1:5173")
+
+
+@pytest.fixture(scope="session")
+def unbound_agent(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Agent]:
+    """The negative control of the binding tests: the same agent trusting the session id alone."""
+    yield from start_agent(stack, tmp_path_factory.mktemp("unbound"), "unbound", AGENT_BIND_SESSIONS="false")
 
 
 @pytest.fixture(scope="session")

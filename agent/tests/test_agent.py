@@ -10,7 +10,7 @@ import uuid
 
 import httpx
 
-from booking_agent.tokens import MARKER
+from booking_agent.tokens import MARKER, parse_output
 from conftest import PER_SOURCE_BUDGET, Agent, Stack
 
 
@@ -70,7 +70,7 @@ def leaks(agent: Agent, secrets: set[str]) -> list[str]:
             for block in message["content"]:
                 result = block.get("toolResult")
                 for content in (result or {}).get("content", []):
-                    output = json.loads(content.get("text", "null") or "null")
+                    output = parse_output(content.get("text") or "null")
                     if isinstance(output, dict) and output.get("session_token") not in (None, MARKER):
                         places.append("model: session_token")
     return places
@@ -91,14 +91,16 @@ def test_the_guides_journey_keeps_every_token_away_from_the_model(agent: Agent, 
     assert event["access_token"].startswith("eyJ") and event["refresh_token"]
     assert event["email"] == stack.demo_email
 
-    listed = agent.say(session, "show my reservations")
+    # Every later turn proves the guest: the page sends the access token it keeps.
+    token = event["access_token"]
+    listed = agent.say(session, "show my reservations", token=token)
     reservations = output_of(listed, "get_my_reservations")
     assert reservations["success"] is True, reservations
     assert len(reservations["reservations"]) == 3
     assert "Harbour View Hotel" in texts(listed)
     agent.capture("reservations")
 
-    signed_out = output_of(agent.say(session, "please sign me out"), "sign_out")
+    signed_out = output_of(agent.say(session, "please sign me out", token=token), "sign_out")
     agent.capture("signed-out")
     # The agent's code sent the access token: it is revoked too, not only the refresh token.
     assert signed_out["success"] is True and signed_out["access_token_revoked"] is True, signed_out
@@ -142,41 +144,44 @@ def test_a_conversation_is_sent_codes_only_within_its_own_budget(agent: Agent) -
     assert other["success"] is True, other
 
 
-def test_an_expired_token_is_refreshed_once_by_the_agents_code(agent: Agent, stack: Stack) -> None:
+def expire(stack: Stack, agent: Agent, session: str, email: str) -> dict:
+    """A sign-in in `session` whose access token has expired by the time this returns."""
     stack.configure({"access_token_validity_seconds": 3})
     try:
-        session = new_session()
-        event = sign_in(agent, stack, session, "expiring.guest@example.com")
-        payload = json.loads(_claims(event["access_token"]))
-        time.sleep(max(0.0, payload["exp"] + 2.2 - time.time()))
-        turn = agent.say(session, "show my reservations")
-        agent.capture("expired-then-refreshed")
-    finally:
-        stack.configure({"access_token_validity_seconds": 3600})
-    tools = [(name, output.get("error_code") or output.get("event_type") or output.get("success")) for name, output in calls(turn)]
-    assert tools == [
-        ("get_my_reservations", "TOKEN_EXPIRED"),
-        ("refresh", "auth_tokens"),
-        ("get_my_reservations", True),
-    ], tools
-    refreshed = output_of(turn, "refresh")
-    assert leaks(agent, secrets_of(event) | secrets_of(refreshed)) == []
-
-
-def test_an_expired_token_from_the_frontend_is_left_to_the_frontend_to_refresh(agent: Agent, stack: Stack) -> None:
-    stack.configure({"access_token_validity_seconds": 2})
-    try:
-        event = sign_in(agent, stack, new_session(), "reloaded.guest@example.com")
+        event = sign_in(agent, stack, session, email)
     finally:
         stack.configure({"access_token_validity_seconds": 3600})
     payload = json.loads(_claims(event["access_token"]))
     time.sleep(max(0.0, payload["exp"] + 2.2 - time.time()))
-    # A new conversation holds the frontend's access token only: no refresh is attempted with a
-    # made-up refresh token (which would end the session); the frontend renews it and retries.
+    return event
+
+
+def test_an_expired_token_is_renewed_by_the_page_and_the_agent_never_refreshes(agent: Agent, stack: Stack) -> None:
+    session = new_session()
+    event = expire(stack, agent, session, "expiring.guest@example.com")
+    # The guest's own page sends its expired token: still the guest (the history goes on), but
+    # the tools answer TOKEN_EXPIRED and the agent drives no refresh of its own.
+    turn = agent.say(session, "show my reservations", token=event["access_token"])
+    agent.capture("expired-left-to-the-app")
+    assert [(n, o.get("error_code")) for n, o in calls(turn)] == [("get_my_reservations", "TOKEN_EXPIRED")]
+    assert "auth_tokens" not in agent.last_stream
+    # The page renews over HTTP and sends the message again, in the same conversation.
+    renewed = stack.refresh(event["refresh_token"])
+    assert renewed["event_type"] == "auth_tokens", renewed
+    again = agent.say(session, "show my reservations", token=renewed["access_token"])
+    assert output_of(again, "get_my_reservations")["success"] is True
+    # The refresh token the conversation kept still signs the guest out.
+    signed_out = output_of(agent.say(session, "sign me out", token=renewed["access_token"]), "sign_out")
+    assert signed_out["success"] is True, signed_out
+    assert leaks(agent, secrets_of(event) | secrets_of(renewed)) == []
+
+
+def test_an_expired_token_in_a_new_conversation_is_left_to_the_page(agent: Agent, stack: Stack) -> None:
+    event = expire(stack, agent, new_session(), "reloaded.guest@example.com")
+    # A reloaded page starts a new conversation with the token it stored.
     turn = agent.say(new_session(), "show my reservations", token=event["access_token"])
     assert [name for name, _ in calls(turn)] == ["get_my_reservations"]
     assert output_of(turn, "get_my_reservations")["error_code"] == "TOKEN_EXPIRED"
-    agent.capture("expired-left-to-the-app")
 
 
 def _claims(token: str) -> str:

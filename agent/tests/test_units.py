@@ -3,6 +3,9 @@ scripted model decides, and how Strands' events become UI message chunks."""
 
 from __future__ import annotations
 
+from booking_agent.config import Settings
+from booking_agent.conversation import Conversation, Conversations
+from booking_agent.identity import Proof
 from booking_agent.scripted import Call, Reply, decide
 from booking_agent.stream import UiChunks
 from booking_agent.tokens import MARKER, GuestTokens, for_model
@@ -38,26 +41,118 @@ def test_calls_run_with_the_conversations_secrets_whatever_the_model_passed() ->
     assert tokens.fill("refresh", {"refresh_token": "forged"}) == {"refresh_token": "refresh-token"}
     assert tokens.fill("get_my_reservations", {"auth_token": "forged"}) == {}
     tokens.remember("sign_out", {"success": True, "access_token_revoked": True})
-    assert tokens.access_token() is None
+    assert tokens.access_token() is None and not tokens.holds_secrets()
     assert tokens.fill("sign_out", {"refresh_token": MARKER}) == {"refresh_token": MARKER}
 
 
 def test_a_call_that_needs_a_secret_never_delivered_here_does_not_run() -> None:
     tokens = GuestTokens()
     assert "initiate_login" in (tokens.missing("verify_otp") or "")
-    tokens.use_access_token("from.the.frontend")
+    tokens.begin_turn("from.the.frontend", secrets_usable=False)
     # The frontend's access token lets reservations run, but its refresh token stays with it.
     assert tokens.missing("get_my_reservations") is None
-    assert "no refresh token" in (tokens.missing("refresh") or "")
+    assert "sign-out button" in (tokens.missing("sign_out") or "")
     tokens.remember("verify_otp", EVENT)
-    assert tokens.missing("refresh") is None
+    assert tokens.missing("sign_out") is None
 
 
-def test_a_session_that_ended_is_forgotten() -> None:
+def test_the_agent_never_refreshes_and_stored_secrets_serve_only_a_proven_turn() -> None:
     tokens = GuestTokens()
     tokens.remember("verify_otp", EVENT)
-    tokens.remember("refresh", {"success": False, "error_code": "REFRESH_FAILED"})
-    assert tokens.access_token() is None
+    assert tokens.signed_in_sub == "sub-1"
+    assert "renews their session itself" in (tokens.missing("refresh") or "")
+    tokens.end_turn()
+    # The turn's access token is gone with it; the refresh token stays for a proven sign-out.
+    assert tokens.access_token() is None and tokens.holds_secrets()
+    tokens.begin_turn(None, secrets_usable=False)
+    assert "did not prove" in (tokens.missing("sign_out") or "")
+    tokens.end_turn()
+    tokens.begin_turn("access.jwt", secrets_usable=True)
+    assert tokens.missing("sign_out") is None
+    assert tokens.fill("sign_out", {"refresh_token": MARKER}) == {"refresh_token": "refresh-token"}
+    tokens.forget()
+    assert not tokens.holds_secrets()
+
+
+def test_the_negative_control_keeps_one_session_for_any_caller() -> None:
+    tokens = GuestTokens(keep_across_turns=True)
+    tokens.remember("verify_otp", EVENT)
+    tokens.end_turn()
+    tokens.begin_turn(None, secrets_usable=False)
+    assert tokens.access_token() == "access.jwt"
+    assert tokens.missing("refresh") is None and tokens.missing("sign_out") is None
+
+
+def settings(**overrides) -> Settings:
+    values = dict(
+        gateway_url="https://gw.example/mcp", gateway_auth="aws_iam", region="eu-west-1", model="scripted",
+        guest_token_header="X-Guest-Authorization", cors_origins=(), keep_tokens_from_model=True,
+        model_record=None, max_conversations=2,
+    )
+    return Settings(**(values | overrides))
+
+
+def proof(sub: str, expired: bool = False) -> Proof:
+    return Proof(sub=sub, expired=expired, token=f"token-of-{sub}")
+
+
+def test_a_conversation_is_the_guests_only_for_a_token_of_the_bound_sub() -> None:
+    c = Conversation(settings(), "session-0123456789abcdef0123456789abcdef")
+    anonymous = c.turn(None)
+    assert (anonymous.visitor, anonymous.access_token, anonymous.secrets_usable) == (False, None, False)
+    # A sign-in in the turn binds the conversation to its guest.
+    anonymous.room.tokens.remember("verify_otp", EVENT)
+    c.after(anonymous)
+    assert c.bound_sub == "sub-1"
+    guest = c.turn(proof("sub-1"))
+    assert guest.room is anonymous.room and guest.secrets_usable and guest.access_token == "token-of-sub-1"
+    c.after(guest)
+    expired = c.turn(proof("sub-1", expired=True))
+    assert expired.room is anonymous.room and not expired.secrets_usable
+    c.after(expired)
+    for stranger in (None, proof("sub-2"), proof("sub-2", expired=True)):
+        visitor = c.turn(stranger)
+        assert visitor.visitor and visitor.room is not anonymous.room and visitor.access_token is None
+        assert not visitor.secrets_usable
+        c.after(visitor)
+        assert c.bound_sub == "sub-1" and anonymous.room.tokens.holds_secrets()
+
+
+def test_a_sign_in_by_a_visitor_rebinds_and_a_sign_out_starts_afresh() -> None:
+    c = Conversation(settings(), "session-0123456789abcdef0123456789abcdef")
+    first = c.turn(proof("sub-1"))
+    c.after(first)
+    assert c.bound_sub == "sub-1"
+    visitor = c.turn(None)
+    visitor.room.tokens.remember("verify_otp", EVENT | {"cognito_sub": "sub-2"})
+    c.after(visitor)
+    assert c.bound_sub == "sub-2" and c.turn(proof("sub-2")).room is visitor.room
+    guest = c.turn(proof("sub-2"))
+    guest.room.tokens.remember("sign_out", {"success": True, "refresh_token_revoked": True})
+    c.after(guest)
+    assert c.bound_sub is None and not c.holds_secrets()
+    assert c.turn(None).room is not visitor.room
+
+
+def test_with_the_binding_off_the_session_id_alone_decides() -> None:
+    c = Conversation(settings(bind_sessions=False), "session-0123456789abcdef0123456789abcdef")
+    first = c.turn(proof("sub-1"))
+    c.after(first)
+    stranger = c.turn(None)
+    assert stranger.room is first.room and stranger.secrets_usable and not stranger.visitor
+
+
+def test_idle_conversations_are_dropped_with_their_secrets(monkeypatch) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr("booking_agent.conversation.time.monotonic", lambda: clock[0])
+    conversations = Conversations(settings(conversation_idle_seconds=900.0))
+    c = conversations.get("a" * 33)
+    turn = c.turn(None)
+    turn.room.tokens.remember("verify_otp", EVENT)
+    c.after(turn)
+    clock[0] += 901
+    conversations.get("b" * 33)
+    assert "a" * 33 not in conversations and not c.holds_secrets()
 
 
 def user(text: str) -> dict:
@@ -95,6 +190,15 @@ def test_the_scripted_model_refreshes_once_then_gives_up() -> None:
     assert isinstance(decide(messages), Reply)
 
 
+def test_the_scripted_model_answers_a_refused_refresh_by_waiting_for_the_app() -> None:
+    expired = '{"success": false, "error_code": "TOKEN_EXPIRED", "message": "Your session expired."}'
+    signed_in = '{"success": true, "event_type": "auth_tokens", "refresh_token": "%s"}' % MARKER
+    messages = [user("123456"), used("verify_otp", {}, "0"), result(signed_in, "0")]
+    messages += [user("show my reservations"), used("get_my_reservations", {}, "1"), result(expired, "1")]
+    messages += [used("refresh", {}, "2"), result("The guest's app renews their session itself.", "2")]
+    assert "renewing" in decide(messages).text
+
+
 def test_without_tokens_of_its_own_the_scripted_model_leaves_the_refresh_to_the_app() -> None:
     expired = '{"success": false, "error_code": "TOKEN_EXPIRED", "message": "Your session expired."}'
     messages = [user("show my reservations"), used("get_my_reservations", {}, "1"), result(expired, "1")]
@@ -122,19 +226,14 @@ def test_strands_events_become_one_ui_message_with_steps() -> None:
 def test_the_gateway_requests_carry_the_conversation_the_guest_header_and_a_sigv4_signature_over_them(monkeypatch) -> None:
     import httpx
 
-    from booking_agent.config import Settings
     from booking_agent.gateway import GatewayAuth
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    settings = Settings(
-        gateway_url="https://gw.example/mcp", gateway_auth="aws_iam", region="eu-west-1", model="scripted",
-        guest_token_header="X-Guest-Authorization", cors_origins=(), keep_tokens_from_model=True,
-        model_record=None, max_conversations=1,
-    )
+    settings_ = settings(max_conversations=1)
     tokens = GuestTokens()
-    auth = GatewayAuth(settings, tokens, "session-0123456789abcdef0123456789abcdef")
-    request = httpx.Request("POST", settings.gateway_url, json={"jsonrpc": "2.0"})
+    auth = GatewayAuth(settings_, tokens, "session-0123456789abcdef0123456789abcdef")
+    request = httpx.Request("POST", settings_.gateway_url, json={"jsonrpc": "2.0"})
     unsigned_guest = next(auth.auth_flow(request))
     assert "x-guest-authorization" not in unsigned_guest.headers
     assert unsigned_guest.headers["x-conversation-id"] == "session-0123456789abcdef0123456789abcdef"
@@ -142,7 +241,7 @@ def test_the_gateway_requests_carry_the_conversation_the_guest_header_and_a_sigv
     assert "/eu-west-1/bedrock-agentcore/aws4_request" in unsigned_guest.headers["authorization"]
 
     tokens.remember("verify_otp", EVENT)
-    signed = next(auth.auth_flow(httpx.Request("POST", settings.gateway_url, json={"jsonrpc": "2.0"})))
+    signed = next(auth.auth_flow(httpx.Request("POST", settings_.gateway_url, json={"jsonrpc": "2.0"})))
     assert signed.headers["x-guest-authorization"] == "Bearer access.jwt"
     # The headers are part of what was signed.
     signed_headers = signed.headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")

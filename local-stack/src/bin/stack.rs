@@ -67,6 +67,11 @@ fn main() -> std::process::ExitCode {
             "sign_out_url": stack.function_url("sign-out"),
             "functions": stack.function_url(""),
             "logs": stack.logs_dir(),
+            "agent_env": stack
+                .agent_env()
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect::<serde_json::Map<_, _>>(),
             "demo": demo,
         })
     );

@@ -58,6 +58,8 @@ pub const LOCAL_BUDGETS: BudgetPolicy = BudgetPolicy {
 };
 pub const DEMO_EMAIL: &str = "demo.guest@example.com";
 const REGION: &str = "eu-west-1";
+/// A short leeway on `exp` keeps the expiry tests quick.
+const JWT_LEEWAY_SECONDS: &str = "1";
 
 #[derive(Debug)]
 pub struct StackError(pub String);
@@ -308,6 +310,28 @@ impl Stack {
         self.standin.settings()
     }
 
+    /// The environment the agent (agent/) runs with against this stack: its Gateway, and the user
+    /// pool whose access tokens prove a guest (keys from the stand-in, as the functions read them).
+    pub fn agent_env(&self) -> Vec<(String, String)> {
+        let s = self.settings();
+        let mut env = vec![
+            ("AWS_REGION", REGION.to_owned()),
+            ("USER_POOL_ID", s.user_pool_id),
+            ("USER_POOL_CLIENT_ID", s.client_id),
+            (
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+                self.standin_url.clone(),
+            ),
+            // The functions' leeway, so both sides agree on when a token has expired.
+            ("JWT_LEEWAY_SECONDS", JWT_LEEWAY_SECONDS.to_owned()),
+        ];
+        if let Some(gateway) = self.mcp_url(false) {
+            env.push(("AGENT_GATEWAY_URL", gateway));
+            env.push(("AGENT_GATEWAY_AUTH", "none".to_owned()));
+        }
+        env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
     /// The environment the functions run with: only standard AWS variables point them here.
     pub fn function_env(&self) -> Vec<(String, String)> {
         let s = self.settings();
@@ -331,8 +355,7 @@ impl Stack {
             ("REVOCATION_CHECK", "true".to_owned()),
             // Every invocation's AWS calls, for the round-trip record (BENCHMARKS.md).
             ("RUST_LOG", "info,aws_calls=debug".to_owned()),
-            // A short leeway keeps expiry tests quick.
-            ("JWT_LEEWAY_SECONDS", "1".to_owned()),
+            ("JWT_LEEWAY_SECONDS", JWT_LEEWAY_SECONDS.to_owned()),
             // Small sign-in budgets, so the simulation in the end-to-end tests reaches each
             // (README: Abuse budgets has the production defaults).
             (

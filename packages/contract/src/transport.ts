@@ -12,6 +12,7 @@
 // `ai` is a peer dependency (majors 5, 6 and 7 are tested); only its types are imported.
 import type { ChatTransport, UIMessage, UIMessageChunk } from 'ai'
 import { isSignedOut, isTokenDeliveryEvent, isToolFailure, needsRefresh, needsSignIn } from './guards.js'
+import type { TokenDeliveryEvent } from './generated.js'
 import type { Session, SessionStore } from './session.js'
 import { sseData } from './stream.js'
 
@@ -169,7 +170,7 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
       if (chunk.type === 'tool-output-available') {
         const output = (chunk as { output: unknown }).output
         if (isTokenDeliveryEvent(output)) {
-          this.options.onSessionChange?.(this.options.store.saveFromEvent(output))
+          this.keep(output)
           expired = false
         } else if (isSignedOut(output) || (isToolFailure(output) && needsSignIn(output) && this.options.store.get())) {
           this.drop()
@@ -196,11 +197,17 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
     )
     const result: unknown = await response.json().catch(() => null)
     if (isTokenDeliveryEvent(result)) {
-      this.options.onSessionChange?.(this.options.store.saveFromEvent(result))
+      this.keep(result)
       return true
     }
     this.drop()
     return false
+  }
+
+  /** Store the session an event delivered (whether or not anyone listens for the change). */
+  private keep(event: TokenDeliveryEvent) {
+    const session = this.options.store.saveFromEvent(event)
+    this.options.onSessionChange?.(session)
   }
 
   private drop() {

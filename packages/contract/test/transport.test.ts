@@ -148,17 +148,22 @@ for (const [major, label] of MAJORS) {
     assert.ok(sent.every((s) => s.headers[SESSION_ID_HEADER]!.length >= 33))
   })
 
-  test(`${label}: an expiry the agent recovered from is one message with the refreshed session`, async () => {
+  test(`${label}: an expiry in the guest's own conversation is renewed by the transport, in one message`, async () => {
     const sdk = (await import(major)) as typeof import('ai')
-    const expired = agentStream('expired-then-refreshed')
-    const { t, store, sent } = transport([expired])
+    const refreshed = captured('token-delivery-event-refresh')
+    assert.ok(isTokenDeliveryEvent(refreshed))
+    const expired = agentStream('expired-left-to-the-app')
+    // The agent refused to refresh (it never does): no token in its answer.
+    assert.ok(!expired.includes('auth_tokens'))
+    const { t, store, sent } = transport([expired, JSON.stringify(refreshed), agentStream('reservations')])
+    signedIn(store)
     const chunks = await send(t, 'show my reservations')
     let last: UIMessage | undefined
     for await (const message of sdk.readUIMessageStream({ stream: streamOf(chunks) })) last = message as UIMessage
     const tools = last!.parts.filter((p) => p.type.startsWith('tool-')).map((p) => p.type)
     assert.deepEqual(tools, ['tool-get_my_reservations', 'tool-refresh', 'tool-get_my_reservations'])
-    assert.equal(store.get()?.accessToken, eventIn(expired).access_token)
-    assert.equal(sent.length, 1, 'the agent refreshed: the transport does not')
+    assert.equal(store.get()?.accessToken, refreshed.access_token)
+    assert.deepEqual(sent.map((s) => s.url), ['http://agent.test/invocations', 'http://functions.test/refresh', 'http://agent.test/invocations'])
   })
 }
 
@@ -283,4 +288,18 @@ test('an agent that stays down is an error chunk the chat shows', async () => {
     chunks.map((c) => c.type),
     ['start', 'error', 'finish'],
   )
+})
+
+test('the session is stored and renewed without an onSessionChange listener', async () => {
+  const event = captured('token-delivery-event')
+  const refreshed = captured('token-delivery-event-refresh')
+  assert.ok(isTokenDeliveryEvent(event) && isTokenDeliveryEvent(refreshed))
+  const store = new SessionStore(new MemoryStorage())
+  const expired = { success: false, error_code: 'TOKEN_EXPIRED', message: 'expired', retryable: true }
+  const { fetch } = scripted([toolTurn('verify_otp', event), toolTurn('get_my_reservations', expired), JSON.stringify(refreshed), toolTurn('get_my_reservations', { success: true, reservations: [] })])
+  const t = new AgentCoreChatTransport({ api: 'http://agent.test/invocations', refreshUrl: 'http://functions.test/refresh', store, fetch, backoffMs: [0] })
+  await send(t, '12345678')
+  assert.equal(store.get()?.accessToken, event.access_token)
+  await send(t, 'show my reservations')
+  assert.equal(store.get()?.accessToken, refreshed.access_token)
 })
