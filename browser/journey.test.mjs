@@ -134,7 +134,10 @@ test('a dropped connection is retried with backoff', async () => {
 
 test('signing out in the chat ends the session; later requests carry no token', async () => {
   const sent = await say('Please sign me out')
-  assert.ok(sent[0].token?.startsWith('Bearer '), "the agent's code had the token to revoke")
+  assert.ok(sent[0].token?.startsWith('Bearer '), 'the turn proved the guest')
+  // The agent revoked the refresh token it kept; the page revokes its own (rotation may have
+  // replaced the agent's copy) over HTTP.
+  assert.deepEqual(sent.map((r) => r.kind), ['agent', 'sign-out'])
   await page.waitForSelector('[data-testid="session-status"][data-state="signed-out"]')
   assert.equal(await storedSession(), null)
   assert.match(await lastAssistant(), /signed out/i)

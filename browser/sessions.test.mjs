@@ -246,3 +246,22 @@ test("AgentCoreChatTransport with a forged stored session in the guest's chat ge
   assert.equal(attacker.store.get(), null, 'back to sign-in')
   assert.equal(outputs(await turn(page.transport, page.chatId, 'show my reservations')).find((o) => 'reservations' in o)?.success, true)
 })
+
+test("with refresh-token rotation, a sign-out in the chat still revokes the page's current refresh token", async () => {
+  await configurePool({ refresh_rotation: true, access_token_validity_seconds: 3 })
+  try {
+    const page = guestPage(topology.agentUrl)
+    const first = await signIn(page, unique('rotating'))
+    await outlive(first.accessToken)
+    // The page renews over HTTP: a new refresh token, and the agent's copy from the sign-in is stale.
+    await turn(page.transport, page.chatId, 'show my reservations')
+    const current = page.store.get()
+    assert.notEqual(current.refreshToken, first.refreshToken)
+    await turn(page.transport, page.chatId, 'please sign me out')
+    assert.equal(page.store.get(), null)
+    const after = await fetch(topology.refreshUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refresh_token: current.refreshToken }) })
+    assert.equal((await after.json()).error_code, 'REFRESH_FAILED')
+  } finally {
+    await configurePool({ refresh_rotation: false, access_token_validity_seconds: 3600 })
+  }
+})

@@ -8,6 +8,7 @@
 // - a TOKEN_EXPIRED the agent did not recover from is refreshed once (the refresh function over
 //   HTTP) and the message retried once, in the same assistant message;
 // - INVALID_TOKEN, AUTH_REQUIRED or a failed refresh drop the session: back to sign-in;
+// - a sign-out in the chat also revokes the page's own refresh token over HTTP (`signOutUrl`);
 // - network errors and 5xx answers are retried with backoff.
 // `ai` is a peer dependency (majors 5, 6 and 7 are tested); only its types are imported.
 import type { ChatTransport, UIMessage, UIMessageChunk } from 'ai'
@@ -159,6 +160,8 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
       return { outcome: 'done' }
     }
     let expired = false
+    let signedOutInChat = false
+    const toolNames = new Map<string, string>()
     for await (const data of sseData(response.body)) {
       let chunk: Chunk
       try {
@@ -167,12 +170,19 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
         continue
       }
       if (chunk.type === 'finish' || (isRetry && chunk.type === 'start')) continue
+      if (chunk.type === 'tool-input-available') {
+        const call = chunk as { toolCallId: string; toolName: string }
+        toolNames.set(call.toolCallId, call.toolName)
+      }
       if (chunk.type === 'tool-output-available') {
         const output = (chunk as { output: unknown }).output
+        const tool = toolNames.get((chunk as { toolCallId: string }).toolCallId)
         if (isTokenDeliveryEvent(output)) {
           this.keep(output)
           expired = false
-        } else if (isSignedOut(output) || (isToolFailure(output) && needsSignIn(output) && this.options.store.get())) {
+        } else if (tool === 'sign_out' || isSignedOut(output)) {
+          signedOutInChat = true
+        } else if (isToolFailure(output) && needsSignIn(output) && this.options.store.get()) {
           this.drop()
         } else if (isToolFailure(output) && needsRefresh(output)) {
           expired = true
@@ -182,6 +192,9 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
       }
       emit(chunk)
     }
+    // The agent signed out with the refresh token it kept from the sign-in; with rotation on, the
+    // page's renewals have replaced that one, so the page's own is revoked over HTTP too.
+    if (signedOutInChat) await this.signOut().catch(() => null)
     return { outcome: expired && this.options.store.get() ? 'expired' : 'done' }
   }
 

@@ -260,6 +260,20 @@ test("the agent's sign-out ends the stored session", async () => {
   assert.equal(store.get(), null)
 })
 
+test("a sign-out in the chat revokes the page's own refresh token over HTTP too (rotation renewed it)", async () => {
+  const store = new SessionStore(new MemoryStorage())
+  const stale = { success: false, error_code: 'REFRESH_FAILED', message: 'Your session has ended.', retryable: false }
+  for (const [label, answer] of [['the agent signed out', agentStream('signed-out')], ["the agent's copy was stale", toolTurn('sign_out', stale)]] as const) {
+    const { fetch, sent } = scripted([answer, JSON.stringify({ success: true, access_token_revoked: true, global: false, message: 'x' })])
+    const t = new AgentCoreChatTransport({ api: 'http://agent.test/invocations', refreshUrl: 'http://functions.test/refresh', signOutUrl: 'http://functions.test/sign-out', store, fetch, backoffMs: [0] })
+    const event = signedIn(store)
+    await send(t, 'sign me out')
+    assert.deepEqual(sent.map((s) => s.url), ['http://agent.test/invocations', 'http://functions.test/sign-out'], label)
+    assert.deepEqual(JSON.parse(sent[1]!.body), { refresh_token: event.refresh_token }, label)
+    assert.equal(store.get(), null, label)
+  }
+})
+
 test('signOut() calls the sign_out function with the session and drops it, even when that fails', async () => {
   const store = new SessionStore(new MemoryStorage())
   const { fetch, sent } = scripted([JSON.stringify({ success: true, access_token_revoked: true }), new TypeError('fetch failed'), new TypeError('fetch failed'), new TypeError('fetch failed'), new TypeError('fetch failed')])
