@@ -12,6 +12,7 @@ import { root, startTopology } from './topology.mjs'
 const shots = `${root}target/browser-journey`
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const TOKEN_HEADER = 'x-guest-authorization'
+const SESSION_HEADER = 'x-amzn-bedrock-agentcore-runtime-session-id'
 
 let topology
 let browser
@@ -30,7 +31,10 @@ before(async () => {
   page.on('request', (request) => {
     const url = request.url()
     const kind = url === topology.agentUrl ? 'agent' : url === topology.refreshUrl ? 'refresh' : url === topology.signOutUrl ? 'sign-out' : null
-    if (kind && request.method() === 'POST') requests.push({ kind, token: request.headers()[TOKEN_HEADER] ?? null, body: request.postData() ?? '' })
+    if (kind && request.method() === 'POST') {
+      const headers = request.headers()
+      requests.push({ kind, token: headers[TOKEN_HEADER] ?? null, session: headers[SESSION_HEADER] ?? null, body: request.postData() ?? '' })
+    }
   })
   await open()
 })
@@ -82,6 +86,20 @@ async function signIn(email) {
 
 const secrets = []
 
+/** One turn of a stock AI SDK client: the assistant message it builds. */
+async function stockTurn(transport, chatId, text) {
+  const stream = await transport.sendMessages({
+    chatId,
+    trigger: 'submit-message',
+    messageId: undefined,
+    abortSignal: undefined,
+    messages: [{ id: crypto.randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
+  })
+  let last
+  for await (const message of readUIMessageStream({ stream })) last = message
+  return last
+}
+
 test('asking for bookings before signing in sends no token and asks for the email', async () => {
   await shot('01-start')
   const sent = await say('Can you show my bookings?')
@@ -104,6 +122,19 @@ test('signing in with the code from the inbox stores the session, and no token e
   const html = await page.content()
   for (const secret of secrets) assert.ok(!html.includes(secret))
   await shot('02-signed-in')
+})
+
+test("a second caller who knows only the page's session id gets nothing of the guest's; the page goes on", async () => {
+  const session = requests.findLast((r) => r.kind === 'agent').session
+  assert.ok(session?.length >= 33)
+  const stranger = new DefaultChatTransport({ api: topology.agentUrl, headers: { [SESSION_HEADER]: session } })
+  const listed = await stockTurn(stranger, 'stranger', 'Show my reservations')
+  const reservations = listed.parts.find((p) => p.type === 'tool-get_my_reservations')
+  assert.equal(reservations.output.error_code, 'AUTH_REQUIRED')
+  const out = await stockTurn(stranger, 'stranger', 'Please sign me out')
+  assert.ok(!out.parts.some((p) => p.type === 'tool-sign_out' && p.output?.success), 'no sign-out')
+  assert.ok(!JSON.stringify([listed, out]).includes('auth_tokens'))
+  assert.ok((await storedSession())?.accessToken, 'the page is still signed in')
 })
 
 test('an expired access token: the page renews it over HTTP once and the agent answers; the agent never refreshes', async () => {
@@ -209,21 +240,9 @@ test('no request to the agent ever carried a token in its body, and no token rea
 test('a stock DefaultChatTransport holds a conversation with the agent, no adapter', async () => {
   const transport = new DefaultChatTransport({ api: topology.agentUrl })
   const chatId = `stock-client-${crypto.randomUUID()}`
-  const ask = async (text) => {
-    const stream = await transport.sendMessages({
-      chatId,
-      trigger: 'submit-message',
-      messageId: undefined,
-      abortSignal: undefined,
-      messages: [{ id: crypto.randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
-    })
-    let last
-    for await (const message of readUIMessageStream({ stream })) last = message
-    return last
-  }
-  const first = await ask('I want to book March 15-20')
+  const first = await stockTurn(transport, chatId, 'I want to book March 15-20')
   assert.match(first.parts.find((p) => p.type === 'text').text, /email/)
-  const second = await ask('Jane Doe, stock.client@example.com')
+  const second = await stockTurn(transport, chatId, 'Jane Doe, stock.client@example.com')
   const started = second.parts.find((p) => p.type === 'tool-initiate_login')
   assert.equal(started.state, 'output-available')
   assert.equal(started.output.success, true)
