@@ -134,6 +134,23 @@ def test_a_sign_in_by_a_visitor_rebinds_and_a_sign_out_starts_afresh() -> None:
     assert c.turn(None).room is not visitor.room
 
 
+def test_a_session_the_functions_refuse_closes_the_guests_room_but_a_strangers_refusal_does_not() -> None:
+    c = Conversation(settings(), "session-0123456789abcdef0123456789abcdef")
+    first = c.turn(proof("sub-1"))
+    first.room.tokens.remember("verify_otp", EVENT)
+    c.after(first)
+    # A visitor's failures touch nothing of the guest's.
+    visitor = c.turn(None)
+    visitor.room.tokens.remember("get_my_reservations", {"success": False, "error_code": "INVALID_TOKEN"})
+    c.after(visitor)
+    assert c.bound_sub == "sub-1" and first.room.tokens.holds_secrets()
+    # The guest's own token refused (signed out elsewhere): the guest's room and secrets are gone.
+    guest = c.turn(proof("sub-1"))
+    guest.room.tokens.remember("get_my_reservations", {"success": False, "error_code": "INVALID_TOKEN"})
+    c.after(guest)
+    assert c.bound_sub is None and not c.holds_secrets() and c.turn(None).room is not first.room
+
+
 def test_with_the_binding_off_the_session_id_alone_decides() -> None:
     c = Conversation(settings(bind_sessions=False), "session-0123456789abcdef0123456789abcdef")
     first = c.turn(proof("sub-1"))
