@@ -263,3 +263,15 @@ def test_the_gateway_requests_carry_the_conversation_the_guest_header_and_a_sigv
     # The headers are part of what was signed.
     signed_headers = signed.headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
     assert {"x-guest-authorization", "x-conversation-id"} <= set(signed_headers)
+
+
+def test_the_deployed_gateway_lists_the_revision_the_agents_mcp_client_speaks() -> None:
+    """AgentCore Gateway accepts only the revisions its ProtocolConfiguration lists: the one the
+    agent's MCP client (the SDK Strands uses) opens with must be among them."""
+    import json
+    from pathlib import Path
+
+    from mcp_types.version import LATEST_MODERN_VERSION
+
+    protocol = json.loads((Path(__file__).resolve().parents[2] / "infra/agentcore/gateway-protocol.json").read_text())
+    assert LATEST_MODERN_VERSION in protocol["Mcp"]["SupportedVersions"]

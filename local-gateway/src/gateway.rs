@@ -29,15 +29,6 @@ use serde_json::{Map, Value, json};
 use crate::lambda::Lambda;
 use crate::targets::{TOOL_SEPARATOR, Target};
 
-/// The MCP versions AWS's Gateway documents
-/// (<https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-using.html>).
-pub static SUPPORTED_VERSIONS: [ProtocolVersion; 4] = [
-    ProtocolVersion::V_2025_03_26,
-    ProtocolVersion::V_2025_06_18,
-    ProtocolVersion::V_2025_11_25,
-    ProtocolVersion::V_2026_07_28,
-];
-
 /// What a caller sees when the function failed: nothing of the failure itself.
 pub const LAMBDA_ERROR_TEXT: &str = "An internal error occurred. Please retry later.";
 
@@ -49,6 +40,8 @@ pub struct Gateway {
     /// The REQUEST interceptor's function, when one is configured (with `passRequestHeaders`).
     pub interceptor: Option<String>,
     pub requests: Arc<AtomicU64>,
+    /// The revisions its `ProtocolConfiguration` lists (protocol.rs); any other is refused.
+    pub versions: Arc<[ProtocolVersion]>,
 }
 
 /// Where a call goes on after the interceptor, if any.
@@ -201,7 +194,7 @@ impl ServerHandler for Gateway {
     }
 
     fn supported_protocol_versions(&self) -> Cow<'static, [ProtocolVersion]> {
-        Cow::Borrowed(&SUPPORTED_VERSIONS)
+        Cow::Owned(self.versions.to_vec())
     }
 
     async fn list_tools(

@@ -3,14 +3,19 @@
 //!
 //! ```sh
 //! local-gateway --lambda-endpoint http://127.0.0.1:9000 \
-//!   --targets infra/agentcore/gateway-targets.json [--interceptor guest-token-interceptor] [--port 0]
+//!   --targets infra/agentcore/gateway-targets.json [--interceptor guest-token-interceptor] [--port 0] \
+//!   [--protocol infra/agentcore/gateway-protocol.json]
 //! ```
+//!
+//! `--protocol` names a `ProtocolConfiguration` (the checked-in one when left out): the MCP
+//! revisions its `SupportedVersions` lists are served, any other refused.
 //!
 //! It prints `MCP endpoint: http://127.0.0.1:<port>/mcp` once it listens. A target AWS would
 //! refuse (a restricted header, more than ten) stops it at start with AWS's reason.
 
 mod gateway;
 mod lambda;
+mod protocol;
 mod targets;
 
 use std::path::PathBuf;
@@ -30,6 +35,7 @@ struct Args {
     port: u16,
     lambda_endpoint: String,
     targets: PathBuf,
+    protocol: Option<PathBuf>,
     interceptor: Option<String>,
     gateway_id: String,
     timeout: Duration,
@@ -40,6 +46,7 @@ fn args() -> Result<Args, String> {
         port: 0,
         lambda_endpoint: String::new(),
         targets: PathBuf::from("infra/agentcore/gateway-targets.json"),
+        protocol: None,
         interceptor: None,
         gateway_id: "local-gateway".to_owned(),
         timeout: Duration::from_secs(10),
@@ -51,6 +58,7 @@ fn args() -> Result<Args, String> {
             "--port" => out.port = value()?.parse().map_err(|e| format!("--port: {e}"))?,
             "--lambda-endpoint" => out.lambda_endpoint = value()?,
             "--targets" => out.targets = PathBuf::from(value()?),
+            "--protocol" => out.protocol = Some(PathBuf::from(value()?)),
             "--interceptor" => out.interceptor = Some(value()?),
             "--gateway-id" => out.gateway_id = value()?,
             "--timeout-seconds" => {
@@ -84,12 +92,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             std::process::exit(2);
         }
     };
+    let versions = match protocol::load(args.protocol.as_deref()) {
+        Ok(versions) => versions,
+        Err(err) => {
+            eprintln!("local-gateway: {err}");
+            std::process::exit(2);
+        }
+    };
     let gateway = Gateway {
         id: args.gateway_id,
         targets: Arc::new(targets),
         lambda: Lambda::new(&args.lambda_endpoint, args.timeout),
         interceptor: args.interceptor,
         requests: Arc::default(),
+        versions: versions.into(),
     };
     let service = StreamableHttpService::new(
         move || Ok(gateway.clone()),

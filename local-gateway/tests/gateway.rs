@@ -132,6 +132,10 @@ impl Drop for Gateway {
 }
 
 fn gateway(lambda: &str, targets: &std::path::Path) -> Gateway {
+    gateway_with(lambda, targets, &[])
+}
+
+fn gateway_with(lambda: &str, targets: &std::path::Path, extra: &[&std::ffi::OsStr]) -> Gateway {
     let mut child = Command::new(env!("CARGO_BIN_EXE_local-gateway"))
         .args([
             "--port",
@@ -143,6 +147,7 @@ fn gateway(lambda: &str, targets: &std::path::Path) -> Gateway {
         ])
         .arg("--targets")
         .arg(targets)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -323,9 +328,51 @@ async fn it_serves_the_protocol_versions_aws_documents() {
     agent.cancel().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revision_the_protocol_configuration_leaves_out_is_refused_as_aws_refuses_it() {
+    let (lambda, _) = fake_lambda().await;
+    let file = targets_file(
+        "unlisted",
+        json!([target("initiate-login", "initiate_login", &[])]),
+    );
+    let protocol =
+        std::env::temp_dir().join(format!("gateway-protocol-{}.json", std::process::id()));
+    std::fs::write(
+        &protocol,
+        json!({"Mcp": {"SupportedVersions": ["2025-03-26", "2025-11-25"]}}).to_string(),
+    )
+    .unwrap();
+    let gw = gateway_with(
+        &lambda,
+        &file,
+        &["--protocol".as_ref(), protocol.as_os_str()],
+    );
+    // The stateless revision is not listed: refused, as the deployed Gateway refuses it.
+    let refused = stateless_answer(&gw.url, 1, "tools/list", json!({})).await;
+    assert!(refused.get("error").is_some(), "{refused}");
+    // A listed revision is served; initialize with an unlisted one is answered with a listed one.
+    let agent = client(&gw.url, &[], Some(ProtocolVersion::V_2025_11_25)).await;
+    assert_eq!(agent.list_all_tools().await.unwrap().len(), 1);
+    agent.cancel().await.unwrap();
+    let agent = client(&gw.url, &[], Some(ProtocolVersion::V_2025_06_18)).await;
+    assert_ne!(
+        agent.peer_info().unwrap().protocol_version,
+        ProtocolVersion::V_2025_06_18
+    );
+    agent.cancel().await.unwrap();
+    std::fs::remove_file(protocol).unwrap();
+}
+
 /// One request of the stateless 2026-07-28 revision, as the Python SDK Strands uses sends it: the
 /// version in the `MCP-Protocol-Version` header and in `_meta`, no session. The JSON-RPC answer.
 async fn stateless(url: &str, id: u32, method: &str, params: Value) -> Value {
+    let answer = stateless_answer(url, id, method, params).await;
+    assert!(answer.get("error").is_none(), "{answer}");
+    answer
+}
+
+/// The JSON-RPC answer to a stateless 2026-07-28 request, an error included.
+async fn stateless_answer(url: &str, id: u32, method: &str, params: Value) -> Value {
     let meta = json!({
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientInfo": {"name": "gateway-test", "version": "1"},
@@ -362,13 +409,11 @@ async fn stateless(url: &str, id: u32, method: &str, params: Value) -> Value {
     )
     .unwrap();
     // An SSE answer: the JSON-RPC message is the data line that parses.
-    let answer = text
-        .lines()
+    text.lines()
         .filter_map(|line| line.strip_prefix("data:"))
         .find_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
-        .unwrap_or_else(|| panic!("no SSE answer in {text:?}"));
-    assert!(answer.get("error").is_none(), "{answer}");
-    answer
+        .or_else(|| serde_json::from_str::<Value>(text.trim()).ok())
+        .unwrap_or_else(|| panic!("no JSON-RPC answer in {text:?}"))
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -25,6 +25,7 @@ import { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch'
 import { CfnLogGroup } from 'aws-cdk-lib/aws-logs'
 import { RustFunction } from 'cargo-lambda-cdk'
 import { Construct } from 'constructs'
+import gatewayProtocol from '../../agentcore/gateway-protocol.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
 import tables from '../../tables.json'
 
@@ -541,6 +542,11 @@ export class BookingAuthStack extends Stack {
       ),
     })
     gateway.cfnOptions.condition = condition
+    // Explicit: the Gateway accepts only the MCP revisions listed, and the agent's client speaks
+    // 2026-07-28 (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-using-mcp-list.html);
+    // MCP sessions with AWS's default hour made explicit. The file is the one home (the SAM
+    // template's block is generated from it); already in CloudFormation's casing.
+    gateway.addPropertyOverride('ProtocolConfiguration', gatewayProtocol)
     for (const target of gatewayTargets) {
       const fn = this.functions[target.function]
       if (!fn) throw new Error(`gateway-targets.json names an unknown function ${target.function}`)

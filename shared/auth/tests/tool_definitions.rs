@@ -47,9 +47,11 @@ fn checked_in_definitions_match_the_contract_types() {
     );
     let template = infra().join("template.yaml");
     let current = std::fs::read_to_string(&template).unwrap();
+    let protocol =
+        std::fs::read_to_string(infra().join("agentcore/gateway-protocol.json")).unwrap();
     check_text(
         template,
-        with_generated_block(&current, &targets),
+        with_protocol_block(&with_generated_block(&current, &targets), &protocol),
         &mut stale,
     );
     for (name, schema) in output_schemas() {
@@ -76,6 +78,37 @@ fn target_json(target: &GatewayTarget) -> Value {
 const BEGIN: &str = "  # BEGIN GENERATED AgentCore Gateway targets";
 const END: &str = "  # END GENERATED AgentCore Gateway targets";
 
+const PROTOCOL_BEGIN: &str = "      # BEGIN GENERATED Gateway protocol";
+const PROTOCOL_END: &str = "      # END GENERATED Gateway protocol";
+
+/// `text` with what stands between its `begin` and `end` lines replaced by `block` (which starts
+/// with the `begin` line).
+fn replace_block(text: &str, begin: &str, end: &str, block: &str) -> String {
+    let start = text
+        .find(begin)
+        .unwrap_or_else(|| panic!("template.yaml has no line {begin:?}"));
+    let stop = text[start..]
+        .find(end)
+        .unwrap_or_else(|| panic!("template.yaml has no line {end:?}"))
+        + start;
+    format!("{}{block}{}", &text[..start], &text[stop..])
+}
+
+/// The Gateway's `ProtocolConfiguration`, from `infra/agentcore/gateway-protocol.json` (which the
+/// CDK app and the local Gateway read): JSON is YAML, so it is inlined as is.
+fn with_protocol_block(template: &str, protocol: &str) -> String {
+    let protocol: Value = serde_json::from_str(protocol).unwrap();
+    let inline = serde_json::to_string_pretty(&protocol)
+        .unwrap()
+        .replace('\n', &format!("\n{}", " ".repeat(6)));
+    let block = format!(
+        "{PROTOCOL_BEGIN}: written by shared/auth/tests/tool_definitions.rs\n      \
+         # from infra/agentcore/gateway-protocol.json (BLESS=1). Edit that file, not these lines.\n      \
+         ProtocolConfiguration: {inline}\n"
+    );
+    replace_block(template, PROTOCOL_BEGIN, PROTOCOL_END, &block)
+}
+
 /// `initiate-login` → `InitiateLogin`, the stem of the template's logical ids.
 fn pascal(function: &str) -> String {
     function
@@ -90,13 +123,6 @@ fn pascal(function: &str) -> String {
 /// The template with its generated block (between the BEGIN and END lines) rewritten: one
 /// `AWS::BedrockAgentCore::GatewayTarget` per function. JSON is YAML, so the payload is inlined as is.
 fn with_generated_block(template: &str, targets: &[GatewayTarget]) -> String {
-    let start = template
-        .find(BEGIN)
-        .expect("template.yaml has no BEGIN GENERATED line");
-    let end = template[start..]
-        .find(END)
-        .expect("template.yaml has no END GENERATED line")
-        + start;
     let mut block = format!(
         "{BEGIN}: written by shared/auth/tests/tool_definitions.rs\n  \
          # from the Rust contract types (BLESS=1). Edit the tool catalog, not these lines.\n"
@@ -124,7 +150,7 @@ fn with_generated_block(template: &str, targets: &[GatewayTarget]) -> String {
              InlinePayload:\n                {payload}\n"
         ));
     }
-    format!("{}{block}{}", &template[..start], &template[end..])
+    replace_block(template, BEGIN, END, &block)
 }
 
 #[test]
