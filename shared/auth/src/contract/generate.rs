@@ -10,21 +10,21 @@ use crate::domain::gateway_headers::{CONVERSATION_HEADER, DEFAULT_GUEST_TOKEN_HE
 /// AgentCore Gateway's Lambda-target tool definitions (`ToolSchema.InlinePayload`): its schema
 /// dialect has `type`, `description`, `properties`, `required` and `items` only, so references are
 /// inlined, optional types flattened, and enums and constants spelled out in descriptions.
+///
+/// No `outputSchema`: MCP clients refuse a result without `structuredContent` when the tool
+/// declares one (the official SDKs do), a Lambda target's result reaches them as text content,
+/// and AWS documents neither `structuredContent` in Gateway results nor `outputSchema` in
+/// `tools/list`; nor could the dialect declare `guest_id` or `next_token` nullable. The outputs
+/// are described exactly by `infra/schemas/`, for the frontends, and in words by each description.
 pub fn gateway_definitions() -> Value {
-    let failure = failure_schema();
     Value::Array(
         catalog()
             .iter()
             .map(|tool| {
-                let output = merge_outputs(
-                    &gateway_schema((tool.output)().as_value()),
-                    &gateway_schema(failure.as_value()),
-                );
                 json!({
                     "name": tool.name,
                     "description": tool.description,
                     "inputSchema": gateway_schema((tool.input)().as_value()),
-                    "outputSchema": output,
                 })
             })
             .collect(),
@@ -56,7 +56,6 @@ pub fn gateway_targets() -> Vec<GatewayTarget> {
             "Name": definition["name"],
             "Description": definition["description"],
             "InputSchema": cloudformation_schema(&definition["inputSchema"]),
-            "OutputSchema": cloudformation_schema(&definition["outputSchema"]),
         });
         match targets.iter_mut().find(|t| t.function == tool.function) {
             Some(target) => {
@@ -231,28 +230,3 @@ fn simplify(schema: &Value, defs: &Value) -> Value {
     Value::Object(out)
 }
 
-/// One object schema for "success or failure": the union of both property sets, with only
-/// `success` required, and a description that says which fields come with which outcome.
-fn merge_outputs(success: &Value, failure: &Value) -> Value {
-    let mut properties = success["properties"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
-    for (name, schema) in failure["properties"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default()
-    {
-        properties.entry(name).or_insert(schema);
-    }
-    properties.insert(
-        "success".into(),
-        json!({"type": "boolean", "description": "true: the result fields are present. false: error_code, message and retryable are (plus attempts, attempts_remaining or retry_after for some codes)."}),
-    );
-    json!({
-        "type": "object",
-        "description": "On success the result; on failure {success: false, error_code, message, retryable, ...}.",
-        "properties": properties,
-        "required": ["success"],
-    })
-}
