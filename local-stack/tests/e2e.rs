@@ -873,7 +873,12 @@ fn sign_out(stack: &mut Stack) {
         true
     );
 
-    // …and ended by a global one, over HTTP this time.
+    // …and ended by a global one, over HTTP this time, which also ends a third device's sign-in
+    // for our functions: its access token names another sign-in, so only the guest's "signed out
+    // everywhere" mark refuses it (GlobalSignOut stops Cognito's own calls and refreshes only).
+    let tablet = stack.cognito_session(email).unwrap();
+    let tablet_access = tablet["access_token"].as_str().unwrap();
+    assert_eq!(reservations(stack, tablet_access)["success"], true);
     let bearer = (
         "authorization",
         format!("Bearer {}", laptop["access_token"].as_str().unwrap()),
@@ -892,6 +897,18 @@ fn sign_out(stack: &mut Stack) {
     assert_eq!(
         reservations(stack, laptop["access_token"].as_str().unwrap())["error_code"],
         "INVALID_TOKEN"
+    );
+    assert_eq!(
+        reservations(stack, tablet_access)["error_code"],
+        "INVALID_TOKEN",
+        "every device's token is refused after a global sign-out"
+    );
+    // A sign-in after it is served (the mark is kept to the second: wait for the next one).
+    std::thread::sleep(Duration::from_millis(1100));
+    let later = stack.cognito_session(email).unwrap();
+    assert_eq!(
+        reservations(stack, later["access_token"].as_str().unwrap())["success"],
+        true
     );
 }
 

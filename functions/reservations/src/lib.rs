@@ -84,6 +84,7 @@ impl Tool for GetMyReservations {
 mod tests {
     use super::*;
     use aws_sdk_dynamodb::Client as DynamoClient;
+    use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
     use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
     use aws_sdk_dynamodb::operation::query::QueryOutput;
     use aws_smithy_mocks::{Rule, mock, mock_client};
@@ -411,26 +412,39 @@ mod tests {
         assert_eq!(rows.num_calls(), 1, "the refused GET read nothing");
     }
 
-    #[tokio::test]
-    async fn with_revocation_checks_a_signed_out_session_is_refused() {
-        let key = TestKey::generate("k1");
-        let token = key.sign(&access_claims(SUB));
-        let revoked = mock!(DynamoClient::get_item)
+    /// The revocation check's answer: the items it finds among the two keys it asks for.
+    fn revocation_marks(found: Vec<Value>) -> Rule {
+        mock!(DynamoClient::batch_get_item)
             .match_requests(|r| {
-                r.key()
-                    .and_then(|k| k.get("pk"))
-                    .and_then(|v| v.as_s().ok())
-                    .map(String::as_str)
-                    == Some("REVOKED#origin-1")
+                let keys: Vec<String> = r
+                    .request_items()
+                    .and_then(|t| t.get("auth"))
+                    .map(|k| {
+                        k.keys()
+                            .iter()
+                            .filter_map(|key| key.get("pk").and_then(|v| v.as_s().ok()).cloned())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                keys == ["REVOKED#origin-1".to_owned(), format!("SIGNEDOUT#{SUB}")]
             })
-            .then_output(|| {
-                GetItemOutput::builder()
-                    .set_item(Some(item(json!({"pk": "REVOKED#origin-1"}))))
+            .then_output(move || {
+                BatchGetItemOutput::builder()
+                    .responses("auth", found.iter().map(|f| item(f.clone())).collect())
                     .build()
-            });
-        let mut tool = tool(&key, &[]);
+            })
+    }
+
+    async fn with_marks(found: Vec<Value>, iat: i64) -> (Value, usize) {
+        let key = TestKey::generate("k1");
+        let mut claims = access_claims(SUB);
+        claims["iat"] = json!(iat);
+        let token = key.sign(&claims);
+        let marks = revocation_marks(found);
+        let (guest, rows) = (guest_of(SUB), reservations_of(SUB));
+        let mut tool = tool(&key, &[&guest, &rows]);
         tool.revocations = Some(RevocationStore::new(
-            mock_client!(aws_sdk_dynamodb, [&revoked]),
+            mock_client!(aws_sdk_dynamodb, [&marks]),
             "auth".into(),
         ));
         let out = invoke_fixture(
@@ -440,8 +454,30 @@ mod tests {
             &[("REPLACE_WITH_ACCESS_TOKEN", &token)],
         )
         .await;
-        assert_eq!(out.status, Some(401));
-        assert_eq!(out.body["error_code"], "INVALID_TOKEN");
-        assert_eq!(revoked.num_calls(), 1);
+        (out.body, marks.num_calls())
+    }
+
+    #[tokio::test]
+    async fn with_revocation_checks_a_signed_out_session_is_refused() {
+        let (body, calls) = with_marks(vec![json!({"pk": "REVOKED#origin-1"})], NOW - 60).await;
+        assert_eq!(body["error_code"], "INVALID_TOKEN");
+        assert_eq!(calls, 1, "both marks in one round trip");
+    }
+
+    #[tokio::test]
+    async fn after_a_global_sign_out_tokens_issued_until_then_are_refused_and_later_ones_served() {
+        let signed_out =
+            |at: i64| vec![json!({"pk": format!("SIGNEDOUT#{SUB}"), "signed_out_at": at})];
+        // Issued before the sign-out, and in the same second (it may predate it): refused.
+        for iat in [NOW - 600, NOW - 60] {
+            let (body, _) = with_marks(signed_out(NOW - 60), iat).await;
+            assert_eq!(body["error_code"], "INVALID_TOKEN", "iat {iat}");
+        }
+        // A sign-in after it: served.
+        let (body, _) = with_marks(signed_out(NOW - 60), NOW - 59).await;
+        assert_eq!(body["success"], true, "{body}");
+        // Neither mark: served.
+        let (body, _) = with_marks(vec![], NOW - 60).await;
+        assert_eq!(body["success"], true, "{body}");
     }
 }

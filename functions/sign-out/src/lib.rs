@@ -6,6 +6,7 @@ use booking_auth::AuthError;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::revocation::RevocationStore;
 use booking_auth::contract::{SignOutArgs, SignOutContract, SignedOut};
+use booking_auth::domain::clock::Clock;
 use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
 use booking_auth::jwt::{JwtVerifier, TokenUse};
@@ -14,6 +15,7 @@ pub struct SignOut {
     pub cognito: Cognito,
     pub verifier: JwtVerifier,
     pub revocations: RevocationStore,
+    pub clock: Clock,
 }
 
 impl Tool for SignOut {
@@ -47,10 +49,22 @@ impl Tool for SignOut {
             self.cognito.global_sign_out(token).await?;
         }
         self.cognito.revoke_refresh_token(refresh_token).await?;
-        if let Some(claims) = &claims {
-            self.revocations.revoke(claims).await?;
-        }
         let global = global_token.is_some();
+        if let Some(claims) = &claims {
+            // GlobalSignOut ends Cognito's own token-authorized calls and refreshes only; our
+            // readers refuse the guest's older tokens of every sign-in by this mark.
+            let everywhere = async {
+                match global {
+                    true => {
+                        self.revocations
+                            .sign_out_everywhere(&claims.sub, (self.clock)())
+                            .await
+                    }
+                    false => Ok(()),
+                }
+            };
+            tokio::try_join!(self.revocations.revoke(claims), everywhere)?;
+        }
         tracing::info!(
             global,
             access_token_revoked = claims.is_some(),
@@ -97,12 +111,14 @@ mod tests {
     };
 
     const SUB: &str = "0b5e1c2a-7d3f-4e8a-9c6b-1f2e3d4c5b6a";
+    const NOW: i64 = 1_800_000_000;
 
     fn tool(key: &TestKey, cognito: &[&Rule], dynamo: &[&Rule]) -> SignOut {
         SignOut {
             cognito: mocked_cognito(cognito),
             verifier: verifier(StaticJwks::new(&[key])),
             revocations: RevocationStore::new(mocked_dynamodb(dynamo), "auth".into()),
+            clock: || NOW,
         }
     }
 
@@ -159,7 +175,21 @@ mod tests {
             .then_output(|| GlobalSignOutOutput::builder().build());
         // In this order (the mocks enforce it): after RevokeToken, Cognito would refuse the
         // access token that GlobalSignOut needs.
-        let tool = tool(&key, &[&global, &revoke], &[&deny]);
+        // Every token of the guest issued until now is refused by our readers too, whichever
+        // sign-in it came from, until the longest-lived of them has expired.
+        let everywhere = mock!(DynamoClient::put_item)
+            .match_requests(|r| {
+                let attribute = |name: &str| {
+                    r.item()
+                        .and_then(|i| i.get(name))
+                        .map(|v| v.as_s().or(v.as_n()).cloned().unwrap_or_default())
+                };
+                attribute("pk") == Some(format!("SIGNEDOUT#{SUB}"))
+                    && attribute("signed_out_at") == Some(NOW.to_string())
+                    && attribute("expires_at") == Some((NOW + 86_400).to_string())
+            })
+            .then_output(|| PutItemOutput::builder().build());
+        let tool = tool(&key, &[&global, &revoke], &[&deny, &everywhere]);
         let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(access));
         let args = SignOutArgs {
             refresh_token: "REFRESH-1".into(),
@@ -169,8 +199,13 @@ mod tests {
         let out = tool.call(args, &ctx).await.unwrap();
         assert!(out.global && out.access_token_revoked);
         assert_eq!(
-            (revoke.num_calls(), deny.num_calls(), global.num_calls()),
-            (1, 1, 1)
+            (
+                revoke.num_calls(),
+                deny.num_calls(),
+                global.num_calls(),
+                everywhere.num_calls()
+            ),
+            (1, 1, 1, 1)
         );
     }
 

@@ -4,6 +4,7 @@
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::revocation::RevocationStore;
 use booking_auth::config::{CognitoConfig, Table};
+use booking_auth::domain::clock::system_clock;
 use booking_auth::invoke::lambda;
 use booking_auth::jwt;
 use sign_out::SignOut;
@@ -16,6 +17,7 @@ async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
             verifier: jwt::from_env(env, &cognito, aws.trust_store())?,
             cognito: Cognito::new(aws.cognito(), &cognito),
             revocations: RevocationStore::new(aws.dynamodb(), Table::AuthState.name(env)?),
+            clock: system_clock,
         })
     })
     .await

@@ -198,7 +198,8 @@ export class BookingAuthStack extends Stack {
         tables: {
           GUESTS_TABLE: ['dynamodb:GetItem'],
           RESERVATIONS_TABLE: ['dynamodb:Query'],
-          AUTH_STATE_TABLE: ['dynamodb:GetItem'],
+          // The deny-list and the "signed out everywhere" mark, read in one BatchGetItem.
+          AUTH_STATE_TABLE: ['dynamodb:BatchGetItem'],
         },
         cognito: [],
         extraEnv: { REVOCATION_CHECK: p.revocationCheck.valueAsString },

@@ -81,7 +81,7 @@ test('each function may call only what it calls, on its own pool and tables', ()
   assert.deepEqual(grants('Reservations'), {
     [guests]: ['dynamodb:GetItem'],
     [reservations]: ['dynamodb:Query'],
-    [state]: ['dynamodb:GetItem'],
+    [state]: ['dynamodb:BatchGetItem'],
   })
 })
 

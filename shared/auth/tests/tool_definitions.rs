@@ -224,7 +224,10 @@ fn gateway_definitions_use_only_the_gateway_schema_dialect() {
     for tool in gateway_definitions().as_array().unwrap() {
         let name = tool["name"].as_str().unwrap();
         walk(&tool["inputSchema"], &format!("{name}.input"));
-        assert!(tool.get("outputSchema").is_none(), "{name} declares an output schema");
+        assert!(
+            tool.get("outputSchema").is_none(),
+            "{name} declares an output schema"
+        );
         assert_eq!(tool["inputSchema"]["type"], "object");
     }
 }

@@ -229,4 +229,3 @@ fn simplify(schema: &Value, defs: &Value) -> Value {
     }
     Value::Object(out)
 }
-
