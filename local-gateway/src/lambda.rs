@@ -10,8 +10,18 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::Value;
 
+/// Lambda's Invoke API takes "up to 3,583 bytes of base64-encoded data" of client context
+/// (<https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html>); a larger one is refused
+/// before the function runs. The Gateway's client context carries the propagated headers, the
+/// guest's access token among them, so a large enough token makes the target unreachable.
+pub const MAX_CLIENT_CONTEXT_BASE64: usize = 3583;
+
 #[derive(Debug, thiserror::Error)]
 pub enum InvokeError {
+    #[error(
+        "the client context of {function} is {size} bytes of base64, over Lambda's {MAX_CLIENT_CONTEXT_BASE64}"
+    )]
+    ClientContextTooLarge { function: String, size: usize },
     /// The function raised an error (the Invoke API's `X-Amz-Function-Error`, or a failed invoke).
     #[error("{function} failed: {detail}")]
     Function { function: String, detail: String },
@@ -49,6 +59,12 @@ impl Lambda {
             detail,
         };
         let context = base64::engine::general_purpose::STANDARD.encode(client_context.to_string());
+        if context.len() > MAX_CLIENT_CONTEXT_BASE64 {
+            return Err(InvokeError::ClientContextTooLarge {
+                function: function.to_owned(),
+                size: context.len(),
+            });
+        }
         let request = http::Request::post(format!(
             "{}/2015-03-31/functions/{function}/invocations",
             self.endpoint

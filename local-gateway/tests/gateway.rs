@@ -300,6 +300,73 @@ async fn a_lambda_error_or_timeout_is_an_error_result_with_a_generic_text() {
     agent.cancel().await.unwrap();
 }
 
+/// A JWT-shaped token of `len` characters: header, payload and a 2048-bit RS256 signature.
+fn token_of_length(len: usize) -> String {
+    let signature = "s".repeat(342);
+    let header =
+        "eyJraWQiOiJhYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAxMjM0NTY3ODk9IiwiYWxnIjoiUlMyNTYifQ";
+    let payload = "p".repeat(len - header.len() - signature.len() - 2);
+    format!("{header}.{payload}.{signature}")
+}
+
+/// The largest access token we expect Cognito to mint for this pool: a typical one is about
+/// 1,100 characters (the local pool's are 1,071); 1,600 leaves room for longer ids and a few
+/// custom claims. Lambda takes at most 3,583 bytes of base64 client context, which the Gateway
+/// fills with its ids and the propagated guest-token header.
+const LARGEST_REALISTIC_TOKEN: usize = 1_600;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_largest_realistic_token_fits_the_client_context_and_a_larger_one_is_refused_as_lambda_refuses_it()
+ {
+    let (lambda, recorded) = fake_lambda().await;
+    let file = targets_file(
+        "sizes",
+        json!([target(
+            "reservations",
+            "get_my_reservations",
+            &["X-Guest-Authorization"]
+        )]),
+    );
+    let gw = gateway_with(
+        &lambda,
+        &file,
+        // A gateway id as long as AWS's (`<name>-<10 characters>`, the name at its limit).
+        &[
+            "--gateway-id".as_ref(),
+            "booking-auth-production-stack-tools-a1b2c3d4e5".as_ref(),
+        ],
+    );
+    let token = token_of_length(LARGEST_REALISTIC_TOKEN);
+    let header = format!("Bearer {token}");
+    let agent = client(&gw.url, &[("X-Guest-Authorization", header.as_str())], None).await;
+    let (_, is_error) = call(&agent, "reservations___get_my_reservations").await;
+    assert!(
+        !is_error,
+        "the largest realistic token reaches the function"
+    );
+    let sent = recorded.lock().unwrap()[0].1.to_string();
+    let size = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &sent).len();
+    assert!(size <= 3583, "{size} bytes of base64");
+    println!(
+        "client context with a {LARGEST_REALISTIC_TOKEN}-character token: {size} of 3,583 bytes"
+    );
+    agent.cancel().await.unwrap();
+
+    // A token that would not fit: refused before the function runs, with the generic error text.
+    let oversized = format!("Bearer {}", token_of_length(2_400));
+    let agent = client(
+        &gw.url,
+        &[("X-Guest-Authorization", oversized.as_str())],
+        None,
+    )
+    .await;
+    let (text, is_error) = call(&agent, "reservations___get_my_reservations").await;
+    assert!(is_error);
+    assert_eq!(text, "An internal error occurred. Please retry later.");
+    assert_eq!(recorded.lock().unwrap().len(), 1, "the function never ran");
+    agent.cancel().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn it_serves_the_protocol_versions_aws_documents() {
     let (lambda, _) = fake_lambda().await;
