@@ -30,6 +30,9 @@ fn not_authorized(message: &str) -> CognitoError {
 pub type OpResult = Result<Value, CognitoError>;
 
 const SESSION_EXPIRED: &str = "Invalid session for the user, session is expired.";
+/// How the default sender's spent daily cap is reported in the field (the wording is not
+/// documented): a `LimitExceededException`, the code Cognito's throttles use too.
+const DAILY_EMAIL_LIMIT: &str = "Exceeded daily email limit for the operation or the account. If a higher limit is required, please configure your user pool to use your own Amazon SES configuration for sending email.";
 const SESSION_USED: &str = "Invalid session for the user, session can only be used once.";
 const SESSION_INVALID: &str = "Invalid session for the user.";
 
@@ -322,6 +325,17 @@ impl StandIn {
     /// Email a code to the caller (an unknown name gets the same answer and no email) and open
     /// the session that waits for it.
     fn send_code(&self, state: &mut State, caller: &Caller) -> Result<Value, CognitoError> {
+        if let Some(limit) = self.settings().daily_email_limit {
+            let since = now() - 24.0 * 3600.0;
+            let sent = state
+                .inbox
+                .iter()
+                .filter(|m| m.kind == "email_otp" && m.sent_at >= since)
+                .count();
+            if sent >= limit as usize {
+                return Err(err("LimitExceededException", DAILY_EMAIL_LIMIT));
+            }
+        }
         let code = new_code();
         let destination = match caller {
             Caller::Known(user) => {

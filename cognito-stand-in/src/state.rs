@@ -32,6 +32,10 @@ pub struct Settings {
     pub refresh_retry_grace_seconds: u64,
     /// The app client's `PreventUserExistenceErrors`.
     pub prevent_user_existence_errors: UserExistenceErrors,
+    /// Codes the pool's email sender may send in 24 hours, as Cognito's default sender caps them
+    /// (<https://docs.aws.amazon.com/cognito/latest/developerguide/limits.html>); none: no cap
+    /// (an SES sender, as the tests usually assume).
+    pub daily_email_limit: Option<u32>,
 }
 
 /// What a sign-in for an unknown username answers
@@ -76,6 +80,7 @@ impl Default for Settings {
             first_factors: vec!["PASSWORD".into(), "EMAIL_OTP".into()],
             refresh_retry_grace_seconds: 0,
             prevent_user_existence_errors: UserExistenceErrors::Enabled,
+            daily_email_limit: None,
         }
     }
 }

@@ -1106,3 +1106,43 @@ async fn the_discovery_document_has_the_fields_a_pool_without_a_domain_publishes
         assert_eq!(discovery[endpoint], "");
     }
 }
+
+/// Cognito's default sender caps the codes a pool sends a day; in the field the spent cap comes
+/// back from the call that would email as `LimitExceededException` ("Exceeded daily email limit
+/// …"), the code a throttle also uses. With the setting off (an SES sender), no cap.
+#[tokio::test]
+async fn a_spent_daily_email_cap_refuses_the_next_code_with_limit_exceeded() {
+    let s = stack(Settings {
+        daily_email_limit: Some(1),
+        ..Settings::default()
+    })
+    .await;
+    s.create_user().await;
+    s.start().await;
+    let settings = s.settings();
+    let refused = s
+        .client
+        .admin_initiate_auth()
+        .user_pool_id(&settings.user_pool_id)
+        .client_id(&settings.client_id)
+        .auth_flow(AuthFlowType::UserAuth)
+        .auth_parameters("USERNAME", EMAIL)
+        .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
+        .send()
+        .await
+        .unwrap_err();
+    let service = refused.into_service_error();
+    // Not a modelled error of AdminInitiateAuth: the SDK reports it unhandled, with its code.
+    assert_eq!(
+        service.code(),
+        Some("LimitExceededException"),
+        "{service:?}"
+    );
+    assert!(service.message().unwrap().contains("daily email limit"));
+    assert_eq!(s.standin.inbox(EMAIL).len(), 1, "no second code went out");
+
+    let uncapped = stack(Settings::default()).await;
+    uncapped.create_user().await;
+    uncapped.start().await;
+    uncapped.start().await;
+}

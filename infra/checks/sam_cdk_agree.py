@@ -253,7 +253,12 @@ def main() -> None:
             for logical, r in resources_of_type(template, "AWS::CloudWatch::Alarm").items()
         }
 
+    def rules(template):
+        # CDK adds its own bootstrap-version rule; the stack's own rules must be the same.
+        return {k: v for k, v in template.get("Rules", {}).items() if k != "CheckBootstrapVersion"}
+
     differ("alarms", alarms(sam), alarms(cdk))
+    differ("rules", rules(sam), rules(cdk))
     differ("HTTP API", http_api(sam), http_api(cdk))
     differ("gateway targets", targets(sam), targets(cdk))
     differ("gateway", gateway(sam), gateway(cdk))
@@ -263,7 +268,7 @@ def main() -> None:
         print("SAM and CDK disagree:\n" + "\n".join(problems), file=sys.stderr)
         sys.exit(1)
     print(f"SAM and CDK agree: {len(s_fns)} functions, {len(resources_of_type(sam, 'AWS::DynamoDB::Table'))} tables, "
-          f"{len(targets(sam))} gateway targets, {len(alarms(sam))} alarms, {len(sam_params)} parameters")
+          f"{len(targets(sam))} gateway targets, {len(alarms(sam))} alarms, {len(rules(sam))} rule, {len(sam_params)} parameters")
 
 
 if __name__ == "__main__":

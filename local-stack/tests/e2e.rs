@@ -1296,6 +1296,19 @@ fn metrics(stack: &mut Stack) {
         "RATE_LIMITED"
     );
     stack.clear_faults().unwrap();
+    // Cognito's default sender has spent its daily cap: a failure of its own, not retryable.
+    stack
+        .configure_pool(json!({"daily_email_limit": 0}))
+        .unwrap();
+    let capped = initiate(stack, "capped@example.com");
+    stack
+        .configure_pool(json!({"daily_email_limit": null}))
+        .unwrap();
+    stack
+        .capture("failure-email-quota-exceeded", &capped)
+        .unwrap();
+    assert_eq!(capped["error_code"], "EMAIL_QUOTA_EXCEEDED", "{capped}");
+    assert_eq!(capped["retryable"], false, "{capped}");
 
     // Each function writes its documents before it answers; give the log a moment to catch up.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
@@ -1303,7 +1316,8 @@ fn metrics(stack: &mut Stack) {
     let expected: std::collections::BTreeMap<String, u64> = [
         ("initiate_login CodesSent", 2),
         ("initiate_login Refusals Budget=address", 1),
-        ("initiate_login UpstreamErrors Service=Cognito", 1),
+        ("initiate_login UpstreamErrors Service=Cognito", 2),
+        ("initiate_login EmailQuotaExhausted", 1),
         ("verify_otp WrongCodes", 4),
         ("verify_otp Lockouts", 1),
         ("verify_otp SignIns", 1),
@@ -1356,14 +1370,14 @@ fn metrics(stack: &mut Stack) {
         }
     }
     assert_eq!(counted, expected);
-    // Every call that took the pool's budgets (the four initiate_login calls, refused ones too:
+    // Every call that took the pool's budgets (the five initiate_login calls, refused ones too:
     // their units went back after) left the level of the fullest beside it.
     let levels = metric_documents(stack)
         .split_off(before)
         .into_iter()
         .filter(|d| d.get("PoolBudgetUse").is_some())
         .count();
-    assert_eq!(levels, 4);
+    assert_eq!(levels, 5);
 }
 
 // ---- logs ----------------------------------------------------------------------------------

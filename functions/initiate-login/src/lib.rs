@@ -459,6 +459,46 @@ mod tests {
         assert_eq!(released.num_calls(), 3);
     }
 
+    /// Cognito's default sender's spent daily cap comes back as `LimitExceededException`, the
+    /// code its throttles use too: told apart by the message, it is a failure of its own that
+    /// no retry fixes, and nothing was sent, so the units go back as for a throttle.
+    #[tokio::test]
+    async fn a_spent_daily_email_cap_is_its_own_failure_and_a_throttle_stays_a_throttle() {
+        for (message, code, retryable) in [
+            (
+                "Exceeded daily email limit for the operation or the account. If a higher limit is required, please configure your user pool to use your own Amazon SES configuration for sending email.",
+                "EMAIL_QUOTA_EXCEEDED",
+                false,
+            ),
+            ("Rate exceeded", "RATE_LIMITED", true),
+        ] {
+            let create = known_user();
+            let start = mock!(CognitoClient::admin_initiate_auth)
+                .then_http_response(move || aws_error(400, "LimitExceededException", message));
+            let (send, budgets, released) = (send_admitted(), budgets_ok(), releases());
+            let release_send = mock!(DynamoClient::delete_item)
+                .then_output(|| DeleteItemOutput::builder().build());
+            let out = invoke_fixture(
+                &tool(
+                    &[&create, &start],
+                    &[&send, &budgets, &released, &release_send],
+                ),
+                "initiate-login",
+                "http",
+                &[],
+            )
+            .await;
+            assert_eq!(out.body["error_code"], code, "{message}");
+            assert_eq!(out.body["retryable"], retryable, "{message}");
+            assert_eq!(release_send.num_calls(), 1);
+            if code == "EMAIL_QUOTA_EXCEEDED" {
+                assert_eq!(out.status, Some(503));
+                assert!(out.body["message"].as_str().unwrap().contains("tomorrow"));
+                assert!(out.body.get("retry_after").is_none());
+            }
+        }
+    }
+
     fn ctx() -> CallContext {
         CallContext::new(booking_auth::invoke::CallerKind::Direct, None)
     }

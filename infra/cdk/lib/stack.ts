@@ -7,6 +7,7 @@ import {
   Aws,
   CfnParameter,
   CfnResource,
+  CfnRule,
   Duration,
   Fn,
   RemovalPolicy,
@@ -73,6 +74,20 @@ export class BookingAuthStack extends Stack {
   constructor(scope: Construct, id: string, props: BookingAuthStackProps = {}) {
     super(scope, id, props)
     const p = this.parameters()
+    // Cognito's default sender caps the codes a pool emails a day
+    // (https://docs.aws.amazon.com/cognito/latest/developerguide/limits.html): a stack without SES
+    // must say that it accepts the cap, so the choice is made at deploy time, not found by guests.
+    new CfnRule(this, 'SesOrAcceptedEmailCap', {
+      ruleCondition: Fn.conditionEquals(p.sesIdentityArn.valueAsString, ''),
+      assertions: [
+        {
+          assert: Fn.conditionEquals(p.acceptCognitoEmailCap.valueAsString, 'true'),
+          assertDescription:
+            "Set SesIdentityArn to a verified SES identity, or AcceptCognitoEmailCap=true to use Cognito's default sender " +
+            'and its daily cap of a few dozen codes (a trial only).',
+        },
+      ],
+    })
 
     const userPool = new CfnUserPool(this, 'UserPool', {
       userPoolTier: 'ESSENTIALS',
@@ -321,6 +336,12 @@ export class BookingAuthStack extends Stack {
           'which is limited to a few dozen emails a day: fine for a trial, not for guests.',
       }),
       sesFromAddress: param('SesFromAddress', { type: 'String', default: '', description: 'The From address for SES.' }),
+      acceptCognitoEmailCap: param('AcceptCognitoEmailCap', {
+        type: 'String', default: 'false', allowedValues: ['true', 'false'],
+        description:
+          'Without SesIdentityArn the deploy is refused unless this is "true": Cognito\'s default sender stops sending ' +
+          'codes for the day after a few dozen, and every guest after that is refused EMAIL_QUOTA_EXCEEDED. Set it only for a trial.',
+      }),
       corsAllowedOrigins: param('CorsAllowedOrigins', {
         type: 'CommaDelimitedList', default: 'http://localhost:5173',
         description: 'Browser origins allowed to call the HTTP API.',
@@ -426,7 +447,7 @@ export class BookingAuthStack extends Stack {
    * aggregate without dimensions; README: Operations). */
   private alarms(p: ReturnType<BookingAuthStack['parameters']>) {
     const actions = Fn.conditionIf(p.hasAlarmTopic.logicalId, [p.alarmTopicArn.valueAsString], Aws.NO_VALUE)
-    const alarm = (id: string, description: string, metricName: string, statistic: string, period: number, threshold: CfnParameter) =>
+    const alarm = (id: string, description: string, metricName: string, statistic: string, period: number, threshold: CfnParameter | number) =>
       new CfnAlarm(this, id, {
         alarmDescription: description,
         namespace: METRICS_NAMESPACE,
@@ -434,7 +455,7 @@ export class BookingAuthStack extends Stack {
         statistic,
         period,
         evaluationPeriods: 1,
-        threshold: threshold.valueAsNumber,
+        threshold: typeof threshold === 'number' ? threshold : threshold.valueAsNumber,
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         treatMissingData: 'notBreaching',
         alarmActions: actions as unknown as string[],
@@ -443,6 +464,10 @@ export class BookingAuthStack extends Stack {
       'PoolBudgetUse', 'Maximum', 60, p.poolBudgetAlarmPercent)
     alarm('UpstreamErrorsAlarm', 'Cognito, DynamoDB or the JWKS endpoint is failing calls.',
       'UpstreamErrors', 'Sum', 300, p.upstreamErrorsAlarmThreshold)
+    // Any code refused for the sender's daily cap: no guest can sign in until tomorrow or SES.
+    alarm('EmailQuotaAlarm',
+      'The pool\'s email sender has spent its daily quota; no sign-in code goes out until it resets. Configure SES (SesIdentityArn).',
+      'EmailQuotaExhausted', 'Sum', 300, 1)
     alarm('LockoutsAlarm', 'Many logins are being locked by wrong codes.', 'Lockouts', 'Sum', 300, p.lockoutsAlarmThreshold)
     alarm('JwtRejectionsAlarm', 'Many guest tokens are being refused.', 'JwtRejections', 'Sum', 300, p.jwtRejectionsAlarmThreshold)
   }

@@ -233,21 +233,30 @@ test("cdk-nag's AwsSolutions pack passes (every acknowledgment carries its reaso
   assert.doesNotThrow(() => app.synth())
 })
 
-test('four alarms on the functions\' own metrics, each with its threshold parameter and the optional topic', () => {
+test('five alarms on the functions\' own metrics, each with its threshold and the optional topic', () => {
   const alarms = Object.entries(resources).filter(([, r]: [string, any]) => r.Type === 'AWS::CloudWatch::Alarm')
   const byMetric = Object.fromEntries(alarms.map(([, r]: [string, any]) => [r.Properties.MetricName, r.Properties]))
-  assert.deepEqual(Object.keys(byMetric).sort(), ['JwtRejections', 'Lockouts', 'PoolBudgetUse', 'UpstreamErrors'])
-  const thresholds: Record<string, string> = {
-    JwtRejections: 'JwtRejectionsAlarmThreshold',
-    Lockouts: 'LockoutsAlarmThreshold',
-    PoolBudgetUse: 'PoolBudgetAlarmPercent',
-    UpstreamErrors: 'UpstreamErrorsAlarmThreshold',
+  assert.deepEqual(Object.keys(byMetric).sort(), ['EmailQuotaExhausted', 'JwtRejections', 'Lockouts', 'PoolBudgetUse', 'UpstreamErrors'])
+  const thresholds: Record<string, unknown> = {
+    JwtRejections: { Ref: 'JwtRejectionsAlarmThreshold' },
+    Lockouts: { Ref: 'LockoutsAlarmThreshold' },
+    PoolBudgetUse: { Ref: 'PoolBudgetAlarmPercent' },
+    UpstreamErrors: { Ref: 'UpstreamErrorsAlarmThreshold' },
+    // Any code refused for the sender's daily cap is worth a page.
+    EmailQuotaExhausted: 1,
   }
   for (const [metric, props] of Object.entries(byMetric) as [string, any][]) {
     assert.equal(props.Namespace, 'BookingAuth')
-    assert.deepEqual(props.Threshold, { Ref: thresholds[metric] })
+    assert.deepEqual(props.Threshold, thresholds[metric])
     assert.equal(props.Dimensions, undefined, `${metric}: the aggregate metric, without dimensions`)
     assert.deepEqual(props.AlarmActions, { 'Fn::If': ['HasAlarmTopic', [{ Ref: 'AlarmTopicArn' }], { Ref: 'AWS::NoValue' }] })
   }
   assert.equal(template.toJSON().Parameters.AlarmTopicArn.Default, '')
+})
+
+test('a stack without SES deploys only when the daily email cap is accepted', () => {
+  const rule = template.toJSON().Rules.SesOrAcceptedEmailCap
+  assert.deepEqual(rule.RuleCondition, { 'Fn::Equals': [{ Ref: 'SesIdentityArn' }, ''] })
+  assert.deepEqual(rule.Assertions[0].Assert, { 'Fn::Equals': [{ Ref: 'AcceptCognitoEmailCap' }, 'true'] })
+  assert.equal(template.toJSON().Parameters.AcceptCognitoEmailCap.Default, 'false')
 })

@@ -24,8 +24,16 @@ const THROTTLE_CODES: &[&str] = &[
     "TooManyFailedAttemptsException",
 ];
 
+/// How Cognito reports its default email sender's daily cap: `LimitExceededException` with this
+/// in the message, as field reports show (the wording is not documented; the cap itself is:
+/// <https://docs.aws.amazon.com/cognito/latest/developerguide/limits.html>). Told apart from a
+/// throttle, which the same code also reports, by it.
+const DAILY_EMAIL_CAP: &str = "daily email limit";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
+    /// The pool's email sender's daily cap: nothing goes out until it resets.
+    EmailQuotaExhausted,
     /// The service asked us to slow down.
     Throttled,
     /// Timeout, connection failure, unreadable response or 5xx: may work when repeated.
@@ -56,7 +64,12 @@ impl Fault {
             SdkError::ServiceError(ctx) => {
                 let status = ctx.raw().status().as_u16();
                 let code = ctx.err().code().map(str::to_owned);
+                let message = ctx.err().message().map(str::to_owned);
+                let daily_cap = message
+                    .as_deref()
+                    .is_some_and(|m| m.to_ascii_lowercase().contains(DAILY_EMAIL_CAP));
                 let kind = match code.as_deref() {
+                    Some("LimitExceededException") if daily_cap => FaultKind::EmailQuotaExhausted,
                     Some(c) if THROTTLE_CODES.contains(&c) => FaultKind::Throttled,
                     _ if status == 429 => FaultKind::Throttled,
                     _ if status >= 500 => FaultKind::Unavailable,
@@ -68,7 +81,7 @@ impl Fault {
                 Self {
                     kind,
                     code,
-                    message: ctx.err().message().map(str::to_owned),
+                    message,
                     status: Some(status),
                 }
             }
@@ -97,6 +110,10 @@ impl Fault {
         signals::record(Signal::UpstreamError(service_of(operation)));
         tracing::warn!(operation, code = self.code.as_deref().unwrap_or("-"), status = self.status, kind = ?self.kind, "upstream call failed");
         match self.kind {
+            FaultKind::EmailQuotaExhausted => {
+                signals::record(Signal::EmailQuotaExhausted);
+                AuthError::EmailQuotaExhausted
+            }
             FaultKind::Throttled => AuthError::RateLimited {
                 retry_after: THROTTLE_RETRY_AFTER,
             },

@@ -26,6 +26,7 @@ pub enum ErrorCode {
     InvalidToken,
     RefreshFailed,
     UpstreamUnavailable,
+    EmailQuotaExceeded,
     InvalidInput,
     InternalError,
 }
@@ -73,6 +74,7 @@ impl AuthError {
             Self::InvalidToken(_) => ErrorCode::InvalidToken,
             Self::RefreshFailed(_) => ErrorCode::RefreshFailed,
             Self::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
+            Self::EmailQuotaExhausted => ErrorCode::EmailQuotaExceeded,
             Self::InvalidInput(_) => ErrorCode::InvalidInput,
             Self::Internal(_) => ErrorCode::InternalError,
         }
@@ -112,6 +114,11 @@ impl AuthError {
             Self::UpstreamUnavailable(_) => {
                 "The sign-in service is busy. Please try again in a moment.".into()
             }
+            // Not retryable: every retry fails until the quota resets (within a day).
+            Self::EmailQuotaExhausted => "We can't email sign-in codes right now: today's \
+                 sending limit has been reached. Please try again tomorrow, or contact the hotel \
+                 directly for your booking."
+                .into(),
             Self::InvalidInput(detail) => format!("Invalid request: {detail}"),
             Self::Internal(_) => "Something went wrong on our side.".into(),
         }
@@ -156,7 +163,7 @@ impl AuthError {
             | Self::InvalidToken(_)
             | Self::RefreshFailed(_) => 401,
             Self::RateLimited { .. } => 429,
-            Self::UpstreamUnavailable(_) => 503,
+            Self::UpstreamUnavailable(_) | Self::EmailQuotaExhausted => 503,
             Self::Internal(_) => 500,
         }
     }

@@ -18,7 +18,8 @@ impl ToolContract for InitiateLoginContract {
              never guess or reuse one. On success, tell the guest a code was sent to `delivery` and ask them to \
              type it; keep `session_token` for verify_otp and never show it. Failures: INVALID_EMAIL → ask for \
              the address again; RATE_LIMITED → a code was sent recently, ask the guest to use it or wait \
-             `retry_after` seconds; UPSTREAM_UNAVAILABLE → try again in a moment.";
+             `retry_after` seconds; UPSTREAM_UNAVAILABLE → try again in a moment; EMAIL_QUOTA_EXCEEDED → no \
+             code can be emailed today: give the guest the message and do not call again.";
     type Args = InitiateLoginArgs;
     type Output = LoginStarted;
 }

@@ -83,6 +83,10 @@ pub enum AuthError {
     RefreshFailed(String),
     #[error("upstream unavailable: {0}")]
     UpstreamUnavailable(String),
+    /// The user pool's email sender has sent all it may today (Cognito's default sender's daily
+    /// cap): no code goes out until the quota resets or SES is configured.
+    #[error("the email sender's daily quota is spent")]
+    EmailQuotaExhausted,
     #[error("invalid input: {0}")]
     InvalidInput(String),
     /// A bug or a misconfiguration: surfaces as a Lambda error (or HTTP 500), never as a tool result.

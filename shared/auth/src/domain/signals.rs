@@ -37,6 +37,8 @@ pub enum Signal {
     JwtRejected(&'static str),
     /// A call to a service that failed for reasons of its own (`Cognito`, `DynamoDB`, `JWKS`).
     UpstreamError(&'static str),
+    /// A code refused because the pool's email sender spent its daily quota.
+    EmailQuotaExhausted,
 }
 
 /// Count `signal` for the current invocation.

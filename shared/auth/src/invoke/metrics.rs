@@ -52,6 +52,7 @@ fn point(signal: Signal) -> Point {
         Signal::SignOut => count("SignOuts"),
         Signal::JwtRejected(class) => by("JwtRejections", "Class", class),
         Signal::UpstreamError(service) => by("UpstreamErrors", "Service", service),
+        Signal::EmailQuotaExhausted => count("EmailQuotaExhausted"),
     }
 }
 
