@@ -5,9 +5,10 @@
 // target/browser-journey/. A stock AI SDK client (DefaultChatTransport) talks to the same agent.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { DefaultChatTransport, readUIMessageStream } from 'ai'
+import { DefaultChatTransport } from 'ai'
 import { chromium } from 'playwright-core'
 import { root, startTopology } from './topology.mjs'
+import { turn } from './turn.mjs'
 
 const shots = `${root}target/browser-journey`
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -87,18 +88,7 @@ async function signIn(email) {
 const secrets = []
 
 /** One turn of a stock AI SDK client: the assistant message it builds. */
-async function stockTurn(transport, chatId, text) {
-  const stream = await transport.sendMessages({
-    chatId,
-    trigger: 'submit-message',
-    messageId: undefined,
-    abortSignal: undefined,
-    messages: [{ id: crypto.randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
-  })
-  let last
-  for await (const message of readUIMessageStream({ stream })) last = message
-  return last
-}
+const stockTurn = async (transport, chatId, text) => (await turn(transport, chatId, text)).message
 
 test('asking for bookings before signing in sends no token and asks for the email', async () => {
   await shot('01-start')

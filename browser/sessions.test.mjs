@@ -8,9 +8,10 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, sign } from 'node:crypto'
 import { after, before, test } from 'node:test'
-import { DefaultChatTransport, UI_MESSAGE_STREAM_HEADERS, readUIMessageStream } from 'ai'
+import { DefaultChatTransport, UI_MESSAGE_STREAM_HEADERS } from 'ai'
 import { build } from 'esbuild'
 import { root, startTopology } from './topology.mjs'
+import { turn } from './turn.mjs'
 
 const SESSION_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id'
 const TOKEN_HEADER = 'X-Guest-Authorization'
@@ -55,31 +56,6 @@ class MemoryStorage {
   getItem = (key) => this.items.get(key) ?? null
   setItem = (key, value) => void this.items.set(key, value)
   removeItem = (key) => void this.items.delete(key)
-}
-
-/** One turn through a transport: its chunks, and the message the AI SDK builds from them. */
-async function turn(transport, chatId, text) {
-  const stream = await transport.sendMessages({
-    chatId,
-    trigger: 'submit-message',
-    messageId: undefined,
-    abortSignal: undefined,
-    messages: [{ id: crypto.randomUUID(), role: 'user', parts: [{ type: 'text', text }] }],
-  })
-  const [forChunks, forMessage] = stream.tee()
-  const chunks = []
-  const reader = forChunks.getReader()
-  const reading = (async () => {
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) return
-      chunks.push(value)
-    }
-  })()
-  let message
-  for await (const m of readUIMessageStream({ stream: forMessage })) message = m
-  await reading
-  return { chunks, message }
 }
 
 const outputs = ({ chunks }) => chunks.filter((c) => c.type === 'tool-output-available').map((c) => c.output)

@@ -79,14 +79,18 @@ def hijack(agent: Agent, session: str, token: str | None) -> dict:
     }
 
 
+def signed_in_then_hijacked(agent: Agent, stack: Stack, attempt) -> tuple[str, str, dict, dict]:
+    """A guest signed in in a new conversation, then a second caller's try at it: the session,
+    the guest's address, their `auth_tokens` event, and what the caller got."""
+    session = new_session()
+    email = f"guest.{time.time_ns()}@example.com"
+    event = sign_in(agent, stack, session, email)
+    return session, email, event, hijack(agent, session, attempt(agent, stack, event))
+
+
 @pytest.mark.parametrize("name,attempt", ATTEMPTS, ids=[a[0] for a in ATTEMPTS])
 def test_a_second_caller_with_the_session_id_gets_nothing_of_the_guests(agent: Agent, stack: Stack, name: str, attempt) -> None:
-    session = new_session()
-    email = f"hijacked.{time.time_ns()}@example.com"
-    event = sign_in(agent, stack, session, email)
-    token = attempt(agent, stack, event)
-
-    got = hijack(agent, session, token)
+    session, email, event, got = signed_in_then_hijacked(agent, stack, attempt)
     assert got["reservations"] == [], name
     assert got["tokens"] is False, name
     assert got["signed_out"] is False, name
@@ -106,11 +110,7 @@ def test_a_second_caller_with_the_session_id_gets_nothing_of_the_guests(agent: A
 @pytest.mark.parametrize("name,attempt", ATTEMPTS, ids=[a[0] for a in ATTEMPTS])
 def test_with_the_binding_off_the_same_hijack_succeeds(unbound_agent: Agent, stack: Stack, name: str, attempt) -> None:
     """The negative control: the checks above fail on an agent that trusts the session id."""
-    session = new_session()
-    email = f"unbound.{time.time_ns()}@example.com"
-    event = sign_in(unbound_agent, stack, session, email)
-    token = attempt(unbound_agent, stack, event)
-    got = hijack(unbound_agent, session, token)
+    _, email, _, got = signed_in_then_hijacked(unbound_agent, stack, attempt)
     # The guest's history, and their session: signed out with the conversation's refresh token, or
     # (behind an expired token) renewed with it and streamed to the caller.
     assert email in got["record"], name

@@ -117,10 +117,15 @@ impl Stack {
     }
 
     /// Start USER_AUTH preferring EMAIL_OTP; the session and the code from the inbox.
-    async fn start(&self) -> (String, String) {
+    /// `USER_AUTH` preferring `EMAIL_OTP` for the test user: Cognito's answer, a refusal too.
+    async fn initiate(
+        &self,
+    ) -> Result<
+        aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitiateAuthOutput,
+        aws_sdk_cognitoidentityprovider::operation::admin_initiate_auth::AdminInitiateAuthError,
+    > {
         let s = self.settings();
-        let out = self
-            .client
+        self.client
             .admin_initiate_auth()
             .user_pool_id(&s.user_pool_id)
             .client_id(&s.client_id)
@@ -129,7 +134,11 @@ impl Stack {
             .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
             .send()
             .await
-            .unwrap();
+            .map_err(|e| e.into_service_error())
+    }
+
+    async fn start(&self) -> (String, String) {
+        let out = self.initiate().await.unwrap();
         assert_eq!(out.challenge_name, Some(ChallengeNameType::EmailOtp));
         assert_eq!(
             out.challenge_parameters.as_ref().unwrap()["CODE_DELIVERY_DESTINATION"],
@@ -1119,19 +1128,7 @@ async fn a_spent_daily_email_cap_refuses_the_next_code_with_limit_exceeded() {
     .await;
     s.create_user().await;
     s.start().await;
-    let settings = s.settings();
-    let refused = s
-        .client
-        .admin_initiate_auth()
-        .user_pool_id(&settings.user_pool_id)
-        .client_id(&settings.client_id)
-        .auth_flow(AuthFlowType::UserAuth)
-        .auth_parameters("USERNAME", EMAIL)
-        .auth_parameters("PREFERRED_CHALLENGE", "EMAIL_OTP")
-        .send()
-        .await
-        .unwrap_err();
-    let service = refused.into_service_error();
+    let service = s.initiate().await.unwrap_err();
     // Not a modelled error of AdminInitiateAuth: the SDK reports it unhandled, with its code.
     assert_eq!(
         service.code(),
