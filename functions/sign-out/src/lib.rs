@@ -48,8 +48,15 @@ impl Tool for SignOut {
         if let Some(token) = global_token {
             self.cognito.global_sign_out(token).await?;
         }
-        self.cognito.revoke_refresh_token(refresh_token).await?;
         let global = global_token.is_some();
+        match self.cognito.revoke_refresh_token(refresh_token).await {
+            Ok(()) => {}
+            // Whether RevokeToken still accepts a refresh token that GlobalSignOut has just
+            // invalidated is not documented: refused, the token is dead all the same, and the
+            // guest is signed out.
+            Err(AuthError::RefreshFailed(_)) if global => {}
+            Err(err) => return Err(err),
+        }
         if let Some(claims) = &claims {
             // GlobalSignOut ends Cognito's own token-authorized calls and refreshes only; our
             // readers refuse the guest's older tokens of every sign-in by this mark.
@@ -207,6 +214,46 @@ mod tests {
             ),
             (1, 1, 1, 1)
         );
+    }
+
+    /// AWS does not say whether RevokeToken accepts a refresh token GlobalSignOut has just
+    /// invalidated: refused, it is still a sign-out (and the marks are still written); without
+    /// the global sign-out, the same refusal is REFRESH_FAILED.
+    #[tokio::test]
+    async fn a_revoke_refused_after_a_global_sign_out_is_still_a_sign_out() {
+        for global in [true, false] {
+            let key = TestKey::generate("k1");
+            let access = key.sign(&access_claims(SUB));
+            let signed_out_everywhere = mock!(CognitoClient::global_sign_out)
+                .then_output(|| GlobalSignOutOutput::builder().build());
+            let refused = mock!(CognitoClient::revoke_token).then_http_response(|| {
+                aws_error(
+                    400,
+                    "NotAuthorizedException",
+                    "Refresh Token has been revoked",
+                )
+            });
+            let put =
+                || mock!(DynamoClient::put_item).then_output(|| PutItemOutput::builder().build());
+            let (deny, mark) = (put(), put());
+            let cognito: Vec<&Rule> = match global {
+                true => vec![&signed_out_everywhere, &refused],
+                false => vec![&refused],
+            };
+            let tool = tool(&key, &cognito, &[&deny, &mark]);
+            let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(access));
+            let args = SignOutArgs {
+                refresh_token: "REFRESH-1".into(),
+                access_token: None,
+                global,
+            };
+            match tool.call(args, &ctx).await {
+                Ok(out) => assert!(global && out.global && out.access_token_revoked),
+                Err(err) => assert!(!global && matches!(err, AuthError::RefreshFailed(_))),
+            }
+            let written = deny.num_calls() + mark.num_calls();
+            assert_eq!(written, if global { 2 } else { 0 });
+        }
     }
 
     #[tokio::test]
