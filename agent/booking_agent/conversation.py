@@ -232,8 +232,14 @@ class Conversations:
         return conversation
 
     def _evict_idle(self) -> None:
+        # Least recently used first: the scan stops at the first conversation still in use.
         cutoff = time.monotonic() - self._settings.conversation_idle_seconds
-        idle = [k for k, c in self._items.items() if c.last_used < cutoff and not c.lock.locked()]
+        idle = []
+        for key, conversation in self._items.items():
+            if conversation.last_used >= cutoff:
+                break
+            if not conversation.lock.locked():
+                idle.append(key)
         for key in idle:
             self._items.pop(key).close()
 

@@ -109,28 +109,25 @@ class TokenVerifier:
             return None
 
     async def _verify(self, token: str) -> Proof | None:
-        header = jwt.get_unverified_header(token)
+        # One unverified read, only to pick the issuer's keys from the configured set.
+        unverified = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
+        header, iss = unverified["header"], unverified["payload"].get("iss")
         if header.get("alg") != ALGORITHM or not isinstance(header.get("kid"), str):
             raise jwt.InvalidAlgorithmError("not an RS256 token with a kid")
-        # Read unverified only to pick the issuer's keys, from the configured set.
-        iss = jwt.decode(token, options={"verify_signature": False}).get("iss")
         keys = self._keys.get(iss) if isinstance(iss, str) else None
         if keys is None:
             raise jwt.InvalidIssuerError("an issuer outside the configuration")
         key = await keys.key(header["kid"])
         if key is None:
             raise jwt.InvalidKeyError("a kid the issuer does not publish")
-        expired = False
-        # Signature first, then the claims (PyJWT's order): an expired token is known to be the
-        # pool's before its expiry is read.
-        options = {"require": ["exp", "iss", "sub", "token_use", "client_id"], "verify_aud": False}
-        try:
-            claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=iss, leeway=self._leeway, options=options)
-        except jwt.ExpiredSignatureError:
-            expired = True
-            claims = jwt.decode(
-                token, key, algorithms=[ALGORITHM], issuer=iss, options={**options, "verify_exp": False}
-            )
+        # One RSA check; expiry is read after it, so an expired token is known to be the pool's
+        # and still names its guest.
+        options = {
+            "require": ["exp", "iss", "sub", "token_use", "client_id"],
+            "verify_aud": False,
+            "verify_exp": False,
+        }
+        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=iss, options=options)
         if claims.get("token_use") != "access":
             raise jwt.InvalidTokenError("not an access token")
         if claims.get("client_id") != self._client_id:
@@ -138,4 +135,7 @@ class TokenVerifier:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not sub:
             raise jwt.InvalidTokenError("no subject")
-        return Proof(sub=sub, expired=expired, token=token)
+        exp = claims["exp"]
+        if not isinstance(exp, (int, float)):
+            raise jwt.InvalidTokenError("exp is not a number")
+        return Proof(sub=sub, expired=exp < time.time() - self._leeway, token=token)

@@ -105,7 +105,6 @@ class Agent:
     def post(self, payload: dict, headers: dict[str, str]) -> list[dict]:
         """The chunks of one answer, checked against the UI message stream protocol: the AI SDK's
         content type, and `data: [DONE]` as the last event and nowhere else."""
-        chunks = []
         raw = []
         data = []
         with httpx.stream("POST", f"{self.url}/invocations", json=payload, headers=headers, timeout=120) as response:

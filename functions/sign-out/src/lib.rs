@@ -61,14 +61,12 @@ impl Tool for SignOut {
             // GlobalSignOut ends Cognito's own token-authorized calls and refreshes only; our
             // readers refuse the guest's older tokens of every sign-in by this mark.
             let everywhere = async {
-                match global {
-                    true => {
-                        self.revocations
-                            .sign_out_everywhere(&claims.sub, (self.clock)())
-                            .await
-                    }
-                    false => Ok(()),
+                if !global {
+                    return Ok(());
                 }
+                self.revocations
+                    .sign_out_everywhere(&claims.sub, (self.clock)())
+                    .await
             };
             tokio::try_join!(self.revocations.revoke(claims), everywhere)?;
         }
