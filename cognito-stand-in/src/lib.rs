@@ -7,6 +7,10 @@
 //! behaviour: 8-digit codes, a session validity (3 minutes by default), `CodeMismatchException` on a
 //! wrong code, `NotAuthorizedException` for expired or reused sessions and for revoked refresh tokens.
 //!
+//! Where AWS is silent, `Settings::undocumented` (and `max_code_attempts`, `daily_email_limit`)
+//! play each alternative a deployed pool may show; `scripts/conformance` settles them on a real
+//! account.
+//!
 //! Control endpoints (not part of Cognito): `GET /_inbox?email=`, `POST /_faults`, `DELETE /_faults`,
 //! `POST /_config`, `POST /_reset`, `GET /_health`.
 
@@ -19,4 +23,4 @@ mod state;
 pub use keys::PoolKeys;
 pub use pool::StandIn;
 pub use server::serve;
-pub use state::{IssuerFormat, Settings, UserExistenceErrors};
+pub use state::{IssuerFormat, Settings, Undocumented, UserExistenceErrors, now};

@@ -113,6 +113,7 @@ impl StandIn {
         match operation {
             "AdminGetUser" => self.admin_get_user(state, body),
             "AdminCreateUser" => self.admin_create_user(state, body),
+            "AdminDeleteUser" => self.admin_delete_user(state, body),
             "AdminInitiateAuth" => {
                 self.check_pool(body)?;
                 self.initiate_auth(state, body)
@@ -409,7 +410,7 @@ impl StandIn {
                             "Missing required parameter REFRESH_TOKEN",
                         )
                     })?;
-                let (result, _) = self.refresh(state, token)?;
+                let (result, _) = self.refresh(state, token, None)?;
                 Ok(json!({"AuthenticationResult": result, "ChallengeParameters": {}}))
             }
             other => Err(err(
@@ -531,8 +532,12 @@ impl StandIn {
             "IdToken": sign(&keys.id, &id_claims)?,
         });
         if origin.is_none() {
-            result["RefreshToken"] =
-                Value::String(self.new_refresh_token(state, &user.sub, &origin_jti, auth_time));
+            result["RefreshToken"] = Value::String(self.new_refresh_token(
+                state,
+                &user.sub,
+                (&origin_jti, &origin_jti),
+                auth_time,
+            ));
         }
         Ok(result)
     }
@@ -541,7 +546,7 @@ impl StandIn {
         &self,
         state: &mut State,
         sub: &str,
-        origin_jti: &str,
+        (origin_jti, family): (&str, &str),
         auth_time: u64,
     ) -> String {
         // Cognito's refresh tokens are opaque JWE strings; this one is opaque too.
@@ -558,6 +563,7 @@ impl StandIn {
                 sub: sub.to_owned(),
                 client_id: self.settings().client_id,
                 origin_jti: origin_jti.to_owned(),
+                family: family.to_owned(),
                 auth_time,
                 expires_at: now() + self.settings().refresh_token_validity_seconds as f64,
                 revoked: false,
@@ -567,11 +573,13 @@ impl StandIn {
         token
     }
 
-    /// New tokens for a refresh token; returns the result and the stored record.
+    /// New tokens for a refresh token (carrying `origin`, else the token's own `origin_jti`);
+    /// returns the result and the stored record.
     fn refresh(
         &self,
         state: &mut State,
         token: &str,
+        origin: Option<&str>,
     ) -> Result<(Value, RefreshToken), CognitoError> {
         let record = state
             .refresh_tokens
@@ -592,7 +600,8 @@ impl StandIn {
         if !user.enabled {
             return Err(not_authorized("User is disabled."));
         }
-        let result = self.sign_in(state, &user, Some((&record.origin_jti, record.auth_time)))?;
+        let origin = origin.unwrap_or(&record.origin_jti);
+        let result = self.sign_in(state, &user, Some((origin, record.auth_time)))?;
         Ok((result, record))
     }
 
@@ -608,7 +617,12 @@ impl StandIn {
             )));
         }
         let token = str_field(body, "RefreshToken")?;
-        let (mut result, record) = self.refresh(state, token)?;
+        // Whether a rotation keeps the sign-in's origin_jti is not documented: the alternative
+        // gives the new generation one of its own.
+        let new_origin = (settings.refresh_rotation
+            && !settings.undocumented.rotation_keeps_origin_jti)
+            .then(uuid);
+        let (mut result, record) = self.refresh(state, token, new_origin.as_deref())?;
         if settings.refresh_rotation {
             // Rotation: a new refresh token in the same family; the one presented stops working
             // once the retry grace period is over.
@@ -618,7 +632,10 @@ impl StandIn {
             result["RefreshToken"] = Value::String(self.new_refresh_token(
                 state,
                 &record.sub,
-                &record.origin_jti,
+                (
+                    new_origin.as_deref().unwrap_or(&record.origin_jti),
+                    &record.family,
+                ),
                 record.auth_time,
             ));
         }
@@ -629,19 +646,18 @@ impl StandIn {
         self.check_client(body)?;
         let token = str_field(body, "Token")?;
         // Revoking a refresh token revokes its whole family (every rotation of one sign-in).
-        if let Some(origin) = state
-            .refresh_tokens
-            .get(token)
-            .map(|r| r.origin_jti.clone())
-        {
+        if let Some(presented) = state.refresh_tokens.get(token).cloned() {
+            if presented.revoked && !self.settings().undocumented.revoke_accepts_dead_token {
+                return Err(not_authorized("Refresh Token has been revoked"));
+            }
             for record in state
                 .refresh_tokens
                 .values_mut()
-                .filter(|r| r.origin_jti == origin)
+                .filter(|r| r.family == presented.family)
             {
                 record.revoked = true;
+                state.revoked_origins.insert(record.origin_jti.clone());
             }
-            state.revoked_origins.insert(origin);
             Ok(json!({}))
         } else if self.keys().verify_any(token).is_some() {
             Err(err(
@@ -694,7 +710,13 @@ impl StandIn {
             .as_str()
             .and_then(|jti| state.access_minted_at.get(jti).copied())
             .unwrap_or_else(|| claims["iat"].as_f64().unwrap_or(0.0));
-        let signed_out = user.signed_out_at.is_some_and(|at| minted <= at);
+        let signed_out = user.signed_out_at.is_some_and(|at| {
+            if self.settings().undocumented.sign_out_to_the_instant {
+                minted <= at
+            } else {
+                claims["iat"].as_f64().unwrap_or(0.0) <= at.floor()
+            }
+        });
         if family_revoked || signed_out {
             return Err(not_authorized("Access Token has been revoked"));
         }
@@ -718,6 +740,16 @@ impl StandIn {
     fn list_devices(&self, state: &mut State, body: &Value) -> OpResult {
         self.authorize_access(state, str_field(body, "AccessToken")?)?;
         Ok(json!({"Devices": []}))
+    }
+
+    /// `AdminDeleteUser`: the user, its sign-in sessions and its refresh tokens go.
+    fn admin_delete_user(&self, state: &mut State, body: &Value) -> OpResult {
+        self.check_pool(body)?;
+        let sub = Self::user(state, str_field(body, "Username")?)?.sub.clone();
+        state.users.remove(&sub);
+        state.sessions.retain(|_, s| s.sub != sub);
+        state.refresh_tokens.retain(|_, r| r.sub != sub);
+        Ok(json!({}))
     }
 
     fn admin_user_global_sign_out(&self, state: &mut State, body: &Value) -> OpResult {

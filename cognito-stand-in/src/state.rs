@@ -36,6 +36,36 @@ pub struct Settings {
     /// (<https://docs.aws.amazon.com/cognito/latest/developerguide/limits.html>); none: no cap
     /// (an SES sender, as the tests usually assume).
     pub daily_email_limit: Option<u32>,
+    /// Where AWS is silent, the alternatives a deployed pool may show (`scripts/conformance`
+    /// settles each on a real account); the defaults are the product's reading.
+    pub undocumented: Undocumented,
+}
+
+/// Behaviours AWS does not document, each with the alternative that field reports or a plain
+/// reading allow. The defaults are what the product assumes; every alternative is one the product
+/// must also handle.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Undocumented {
+    /// `RevokeToken` of a refresh token that is already dead (a global sign-out, an earlier
+    /// revocation) succeeds; `false`: refused with `NotAuthorizedException`.
+    pub revoke_accepts_dead_token: bool,
+    /// A global sign-out refuses tokens minted before its exact instant; `false`: every token
+    /// whose `iat` is in the sign-out's second or earlier, as field reports describe.
+    pub sign_out_to_the_instant: bool,
+    /// Rotated refresh tokens keep the sign-in's `origin_jti`; `false`: each rotation starts a new
+    /// one (the family still revokes together).
+    pub rotation_keeps_origin_jti: bool,
+}
+
+impl Default for Undocumented {
+    fn default() -> Self {
+        Self {
+            revoke_accepts_dead_token: true,
+            sign_out_to_the_instant: true,
+            rotation_keeps_origin_jti: true,
+        }
+    }
 }
 
 /// What a sign-in for an unknown username answers
@@ -81,6 +111,7 @@ impl Default for Settings {
             refresh_retry_grace_seconds: 0,
             prevent_user_existence_errors: UserExistenceErrors::Enabled,
             daily_email_limit: None,
+            undocumented: Undocumented::default(),
         }
     }
 }
@@ -129,6 +160,8 @@ pub struct RefreshToken {
     pub sub: String,
     pub client_id: String,
     pub origin_jti: String,
+    /// The sign-in it descends from (the first `origin_jti`): revoking one revokes the family.
+    pub family: String,
     pub auth_time: u64,
     pub expires_at: f64,
     pub revoked: bool,

@@ -42,6 +42,9 @@ pub struct Gateway {
     pub requests: Arc<AtomicU64>,
     /// The revisions its `ProtocolConfiguration` lists (protocol.rs); any other is refused.
     pub versions: Arc<[ProtocolVersion]>,
+    /// The reported alternative to AWS's documented behaviour: without an interceptor, the
+    /// allowlisted headers reach the target as an empty map (`scripts/conformance` settles it).
+    pub headers_arrive_empty: bool,
 }
 
 /// Where a call goes on after the interceptor, if any.
@@ -275,7 +278,12 @@ impl ServerHandler for Gateway {
             "bedrockAgentCoreAwsRequestId": self.request_id(),
         });
         if !target.allowed_request_headers.is_empty() || forward.authorization_from_interceptor {
-            custom[PROPAGATED_HEADERS_KEY] = Value::Object(propagated(&target, &forward));
+            let headers = if self.headers_arrive_empty && self.interceptor.is_none() {
+                Map::new()
+            } else {
+                propagated(&target, &forward)
+            };
+            custom[PROPAGATED_HEADERS_KEY] = Value::Object(headers);
         }
         let client_context = json!({"client": {}, "custom": custom, "env": {}});
         let outcome = self

@@ -7,6 +7,9 @@
 //!   [--protocol infra/agentcore/gateway-protocol.json]
 //! ```
 //!
+//! `--headers-arrive-empty` plays the reported alternative to AWS's documented header
+//! propagation: without an interceptor, allowlisted headers reach the target as an empty map.
+//!
 //! `--protocol` names a `ProtocolConfiguration` (the checked-in one when left out): the MCP
 //! revisions its `SupportedVersions` lists are served, any other refused.
 //!
@@ -39,6 +42,7 @@ struct Args {
     interceptor: Option<String>,
     gateway_id: String,
     timeout: Duration,
+    headers_arrive_empty: bool,
 }
 
 fn args() -> Result<Args, String> {
@@ -50,6 +54,7 @@ fn args() -> Result<Args, String> {
         interceptor: None,
         gateway_id: "local-gateway".to_owned(),
         timeout: Duration::from_secs(10),
+        headers_arrive_empty: false,
     };
     let mut argv = std::env::args().skip(1);
     while let Some(flag) = argv.next() {
@@ -61,6 +66,7 @@ fn args() -> Result<Args, String> {
             "--protocol" => out.protocol = Some(PathBuf::from(value()?)),
             "--interceptor" => out.interceptor = Some(value()?),
             "--gateway-id" => out.gateway_id = value()?,
+            "--headers-arrive-empty" => out.headers_arrive_empty = true,
             "--timeout-seconds" => {
                 out.timeout = Duration::from_secs(
                     value()?
@@ -106,6 +112,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         interceptor: args.interceptor,
         requests: Arc::default(),
         versions: versions.into(),
+        headers_arrive_empty: args.headers_arrive_empty,
     };
     let service = StreamableHttpService::new(
         move || Ok(gateway.clone()),

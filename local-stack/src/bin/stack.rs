@@ -2,10 +2,13 @@
 //! it, prints its endpoints as one JSON line on stdout, and runs until its standard input closes
 //! (its parent exited), Ctrl-C or SIGTERM; then it stops every process it started.
 //!
-//! Usage: `stack [--seed-demo] [--cors-origin ORIGIN]… [--per-source-budget N]`. `--seed-demo` adds
+//! Usage: `stack [--seed-demo] [--cors-origin ORIGIN]… [--per-source-budget N]
+//! [--gateway-headers-arrive-empty]`. `--seed-demo` adds
 //! the demo guest with three reservations; `--cors-origin` lets a page on that origin call the
 //! function URLs; `--per-source-budget` sets the codes one source may have sent per hour (the
-//! agent's tests reach it in a few turns).
+//! agent's tests reach it in a few turns); `--gateway-headers-arrive-empty` starts the Gateway without
+//! an interceptor as one public report describes AWS's (allowlisted headers arrive empty), for
+//! `scripts/conformance --local --alternatives`.
 
 use std::io::Read;
 
@@ -37,6 +40,7 @@ fn main() -> std::process::ExitCode {
     let options = StackOptions {
         extra_origins: origins,
         budgets,
+        gateway_headers_arrive_empty: args.iter().any(|a| a == "--gateway-headers-arrive-empty"),
         ..StackOptions::default()
     };
     let mut stack = match Stack::start_with_options(options) {

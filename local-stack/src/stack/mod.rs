@@ -119,6 +119,9 @@ pub struct StackOptions {
     pub functions: Functions,
     /// The sign-in budgets the functions run with; [`LOCAL_BUDGETS`] when `None`.
     pub budgets: Option<BudgetPolicy>,
+    /// The Gateway without an interceptor hands targets allowlisted headers as an empty map: the
+    /// reported alternative to AWS's documented behaviour (local-gateway's `--headers-arrive-empty`).
+    pub gateway_headers_arrive_empty: bool,
 }
 
 pub struct Stack {
@@ -132,6 +135,7 @@ pub struct Stack {
     /// The local AgentCore Gateways: as deployed, and with the REQUEST interceptor in front.
     gateways: Vec<ChildGuard>,
     gateway_ports: Option<GatewayPorts>,
+    gateway_headers_arrive_empty: bool,
     standin: Arc<StandIn>,
     standin_url: String,
     tables: Vec<TableDef>,
@@ -235,6 +239,7 @@ impl Stack {
             watch_port: free_port()?,
             gateways: Vec::new(),
             gateway_ports: None,
+            gateway_headers_arrive_empty: options.gateway_headers_arrive_empty,
             standin,
             standin_url,
             tables: tables::load()?,

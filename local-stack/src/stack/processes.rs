@@ -267,8 +267,14 @@ impl Stack {
             .arg(format!("http://127.0.0.1:{}", self.watch_port))
             .arg("--targets")
             .arg(targets);
-        if let Some(interceptor) = interceptor {
-            command.args(["--interceptor", interceptor]);
+        match interceptor {
+            Some(interceptor) => {
+                command.args(["--interceptor", interceptor]);
+            }
+            None if self.gateway_headers_arrive_empty => {
+                command.arg("--headers-arrive-empty");
+            }
+            None => {}
         }
         let mut gateway = ChildGuard::spawn("local gateway", command, self.logs.join(log))?;
         wait_for_port(&mut gateway, port, Duration::from_secs(30))?;

@@ -1,0 +1,90 @@
+"""The local stack for `--local`: local-stack's `stack` binary (the Cognito stand-in, moto, the
+functions, the local Gateways), set up as the deployed stack is, or with every alternative."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+from pathlib import Path
+
+import boto3
+from botocore.credentials import Credentials
+
+from . import probes
+from .cognito import Pool
+from .gateway import Gateway, SigV4
+from .mailbox import StandInInbox
+
+# As both stacks deploy the app client: rotation with a 10 s retry grace (infra/template.yaml).
+# The sign-in session is short so that --slow waits seconds, not minutes.
+AS_DEPLOYED = {"refresh_rotation": True, "refresh_retry_grace_seconds": 10,
+               "session_validity_seconds": 4}
+# The local stack runs verify-otp with the default OTP_MAX_ATTEMPTS.
+LOCAL_OTP_MAX_ATTEMPTS = 3
+# The alternative of every assumption the stand-in can play.
+ALTERNATIVES = {"max_code_attempts": 1, "undocumented": {
+    "revoke_accepts_dead_token": False, "sign_out_to_the_instant": False,
+    "rotation_keeps_origin_jti": False}}
+
+
+class LocalStack:
+    def __init__(self, root: Path, alternatives: bool):
+        command = ["cargo", "run", "--quiet", "--locked", "-p", "local-stack", "--bin", "stack"]
+        if alternatives:
+            command += ["--", "--gateway-headers-arrive-empty"]
+        self.process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline() if self.process.stdout else ""
+        if not line:
+            self.stop()
+            raise RuntimeError(f"the local stack did not start (exit {self.process.poll()})")
+        self.endpoints = json.loads(line)
+        self.alternatives = alternatives
+        self.configure(AS_DEPLOYED | (ALTERNATIVES if alternatives else {}))
+
+    def configure(self, patch: dict) -> None:
+        request = urllib.request.Request(self.endpoints["standin"] + "/_config", method="POST",
+                                         data=json.dumps(patch).encode(),
+                                         headers={"content-type": "application/json"})
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def spend_email_quota(self):
+        self.configure({"daily_email_limit": 0})
+        return lambda: self.configure({"daily_email_limit": None})
+
+    def context(self, versions: list[str], header: str, agent_version: str) -> probes.Context:
+        env = self.endpoints["agent_env"]
+        # The stand-in and the local Gateway take any credentials; these are still signed with.
+        auth = SigV4(_Static(Credentials("local", "local")), env["AWS_REGION"])
+        idp = boto3.client("cognito-idp", region_name=env["AWS_REGION"],
+                           endpoint_url=self.endpoints["standin"],
+                           aws_access_key_id="local", aws_secret_access_key="local")
+        return probes.Context(
+            pool=Pool(idp, env["USER_POOL_ID"], env["USER_POOL_CLIENT_ID"],
+                      StandInInbox(self.endpoints["standin"])),
+            address="conformance.probe@example.com",
+            gateway=Gateway(self.endpoints["gateway"], auth),
+            gateway_intercepted=Gateway(self.endpoints["gateway_intercepted"], auth),
+            intercepted=False, otp_max_attempts=LOCAL_OTP_MAX_ATTEMPTS, guest_header=header, versions=versions,
+            agent_version=agent_version, session_validity_seconds=AS_DEPLOYED["session_validity_seconds"],
+            slow=True, spend_email_quota=self.spend_email_quota)
+
+    def stop(self) -> None:
+        # Closing its stdin stops the stack and every process it started.
+        if self.process.stdin:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+class _Static:
+    """botocore's credential-provider shape for fixed credentials."""
+
+    def __init__(self, credentials: Credentials):
+        self.credentials = credentials
+
+    def get_frozen_credentials(self):
+        return self.credentials.get_frozen_credentials()
