@@ -22,6 +22,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         three_wrong_codes,
     ),
     ("an_expired_session_is_otp_expired", expired_session),
+    (
+        "a_right_code_after_a_wrong_one_signs_in_or_asks_for_a_new_code_whichever_cognito_does",
+        right_code_after_a_wrong_one,
+    ),
     ("a_resend_too_soon_is_rate_limited", resend_too_soon),
     ("two_guests_never_see_each_others_reservations", two_guests),
     (
@@ -329,6 +333,32 @@ fn three_wrong_codes(stack: &mut Stack) {
         verify(stack, email, "12", &started["session_token"], 0)["error_code"],
         "INVALID_OTP_FORMAT"
     );
+}
+
+/// Whether Cognito's session survives a wrong code is not documented (scripts/conformance's
+/// `wrong-code`). Both ways, the right code that follows either signs in or is answered with a
+/// request for a new code, never with a count of attempts the session does not have.
+fn right_code_after_a_wrong_one(stack: &mut Stack) {
+    for (attempts, email) in [(3, "survives@example.com"), (1, "dies@example.com")] {
+        stack
+            .configure_pool(json!({"max_code_attempts": attempts}))
+            .unwrap();
+        let started = initiate(stack, email);
+        let code = stack.latest_code(email).unwrap();
+        let wrong = verify(stack, email, &wrong(&code), &started["session_token"], 0);
+        assert_eq!(wrong["error_code"], "INVALID_OTP", "{wrong}");
+        let right = verify(stack, email, &code, &started["session_token"], 0);
+        if attempts > 1 {
+            assert_eq!(right["event_type"], "auth_tokens", "{right}");
+            continue;
+        }
+        assert_eq!(right["error_code"], "LOGIN_NOT_FOUND", "{right}");
+        assert_eq!(right["retryable"], false);
+        assert!(right["message"].as_str().unwrap().contains("new code"));
+        for count in ["attempts", "attempts_remaining"] {
+            assert!(right.get(count).is_none(), "{right}");
+        }
+    }
 }
 
 fn expired_session(stack: &mut Stack) {

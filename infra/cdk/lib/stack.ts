@@ -195,6 +195,7 @@ export class BookingAuthStack extends Stack {
           GUESTS_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         },
         cognito: ['cognito-idp:AdminRespondToAuthChallenge'],
+        extraEnv: { OTP_MAX_ATTEMPTS: p.codeAttempts.valueAsString },
       },
       {
         // GetTokensFromRefreshToken is authorised by the refresh token itself: no Cognito permission.
@@ -355,6 +356,12 @@ export class BookingAuthStack extends Stack {
         description:
           "Whether get_my_reservations and sign_out take the guest's token as a tool argument (which means the " +
           'model held it). "refused" once your agent\'s code sends the X-Guest-Authorization header.',
+      }),
+      codeAttempts: param('CodeAttemptsPerSignIn', {
+        type: 'Number', default: 3, minValue: 1, maxValue: 10,
+        description:
+          "Codes a guest may type per emailed code (verify-otp's OTP_MAX_ATTEMPTS). Set 1 if " +
+          "scripts/conformance finds that Cognito's session dies at the first wrong code.",
       }),
       tableDeletionProtection: param('TableDeletionProtection', { type: 'String', default: 'true', allowedValues: ['true', 'false'] }),
       logRetentionDays: param('LogRetentionDays', {

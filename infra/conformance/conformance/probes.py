@@ -87,8 +87,9 @@ def wrong_code(ctx: Context, findings: list[Finding]) -> dict:
         f"INVALID_OTP counts down from OTP_MAX_ATTEMPTS={ctx.otp_max_attempts}, and the right code signs in"
         if assumed else
         "a wrong code answers MAX_ATTEMPTS: ask for a new code (OTP_MAX_ATTEMPTS=1)" if honest else
-        f"INVALID_OTP promises {ctx.otp_max_attempts - 1} more attempt(s) that do not exist: set verify-otp's "
-        "OTP_MAX_ATTEMPTS=1 (the right code after a wrong one gets LOGIN_NOT_FOUND: ask for a new code)",
+        f"INVALID_OTP promises {ctx.otp_max_attempts - 1} more attempt(s) that do not exist: deploy with "
+        "CodeAttemptsPerSignIn=1, verify-otp's OTP_MAX_ATTEMPTS (the right code after a wrong one gets "
+        "LOGIN_NOT_FOUND: ask for a new code)",
         ok))
     return tokens
 

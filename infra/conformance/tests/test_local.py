@@ -63,7 +63,7 @@ class Conformance(unittest.TestCase):
         # What the product does not handle as deployed fails the run, with its remedy.
         self.assertEqual(code, 1)
         self.assertIn("GuestTokenInterceptor=true", findings["headers-reach-target"]["product"])
-        self.assertIn("OTP_MAX_ATTEMPTS=1", findings["wrong-code"]["product"])
+        self.assertIn("CodeAttemptsPerSignIn=1", findings["wrong-code"]["product"])
 
 
 if __name__ == "__main__":
