@@ -23,6 +23,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ),
     ("an_expired_session_is_otp_expired", expired_session),
     (
+        "a_sign_out_refuses_every_generation_of_the_sign_in_whether_or_not_rotation_keeps_origin_jti",
+        sign_out_covers_every_generation,
+    ),
+    (
         "a_right_code_after_a_wrong_one_signs_in_or_asks_for_a_new_code_whichever_cognito_does",
         right_code_after_a_wrong_one,
     ),
@@ -357,6 +361,46 @@ fn right_code_after_a_wrong_one(stack: &mut Stack) {
         assert!(right["message"].as_str().unwrap().contains("new code"));
         for count in ["attempts", "attempts_remaining"] {
             assert!(right.get(count).is_none(), "{right}");
+        }
+    }
+}
+
+/// Whether a refresh with rotation keeps `origin_jti` is not documented (scripts/conformance's
+/// `origin-jti`). Both ways, signing out with the newest access token refuses the older
+/// generation's too.
+fn sign_out_covers_every_generation(stack: &mut Stack) {
+    for keeps in [true, false] {
+        stack
+            .configure_pool(
+                json!({"refresh_rotation": true, "refresh_retry_grace_seconds": 10,
+                                   "undocumented": {"rotation_keeps_origin_jti": keeps}}),
+            )
+            .unwrap();
+        let email = if keeps {
+            "kept@example.com"
+        } else {
+            "renamed@example.com"
+        };
+        let older = sign_in(stack, email);
+        let newer = stack
+            .gateway_call(
+                "refresh",
+                "refresh",
+                json!({"refresh_token": older["refresh_token"]}),
+                None,
+            )
+            .unwrap();
+        assert_eq!(newer["event_type"], "auth_tokens", "{newer}");
+        let origin = |t: &Value| claims(t["access_token"].as_str().unwrap())["origin_jti"].clone();
+        assert_eq!(origin(&older) == origin(&newer), keeps);
+        let out = sign_out_through_gateway(stack, &newer);
+        assert_eq!(out["success"], true, "{out}");
+        for tokens in [&older, &newer] {
+            let refused = reservations(stack, tokens["access_token"].as_str().unwrap());
+            assert_eq!(
+                refused["error_code"], "INVALID_TOKEN",
+                "keeps {keeps}: {refused}"
+            );
         }
     }
 }
@@ -870,7 +914,9 @@ fn nested_propagated_headers(stack: &mut Stack) {
 fn sign_out(stack: &mut Stack) {
     let email = "leaving@example.com";
     let phone = sign_in(stack, email);
-    // The same guest signed in on another device.
+    // The same guest signed in on another device, a second later: a sign-in's deny-list marks
+    // include its guest and `auth_time`, which two sign-ins in one second share.
+    std::thread::sleep(Duration::from_millis(1100));
     let laptop = stack.cognito_session(email).unwrap();
     let access = phone["access_token"].as_str().unwrap();
     assert_eq!(reservations(stack, access)["success"], true);
@@ -942,17 +988,22 @@ fn sign_out(stack: &mut Stack) {
     );
 }
 
-/// How long until a token counts as expired for a verifier with one second of leeway that
-/// compares whole seconds: `exp < now - 1` first holds at `exp + 2`.
-fn until_expired(token: &str) -> Duration {
+/// A JWT's claims, unverified.
+fn claims(token: &str) -> Value {
     use base64::Engine;
     let payload = token.split('.').nth(1).unwrap();
-    let claims: Value = serde_json::from_slice(
+    serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(payload)
             .unwrap(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+/// How long until a token counts as expired for a verifier with one second of leeway that
+/// compares whole seconds: `exp < now - 1` first holds at `exp + 2`.
+fn until_expired(token: &str) -> Duration {
+    let claims = claims(token);
     let expired_at = Duration::from_secs(claims["exp"].as_u64().unwrap() + 2);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -412,7 +412,7 @@ mod tests {
         assert_eq!(rows.num_calls(), 1, "the refused GET read nothing");
     }
 
-    /// The revocation check's answer: the items it finds among the two keys it asks for.
+    /// The revocation check's answer: the items it finds among the three keys it asks for.
     fn revocation_marks(found: Vec<Value>) -> Rule {
         mock!(DynamoClient::batch_get_item)
             .match_requests(|r| {
@@ -426,7 +426,9 @@ mod tests {
                             .collect()
                     })
                     .unwrap_or_default();
-                keys == ["REVOKED#origin-1".to_owned(), format!("SIGNEDOUT#{SUB}")]
+                keys.len() == 3
+                    && keys[..2] == ["REVOKED#origin-1".to_owned(), format!("SIGNEDOUT#{SUB}")]
+                    && keys[2].starts_with(&format!("SIGNIN#{SUB}#"))
             })
             .then_output(move || {
                 BatchGetItemOutput::builder()
@@ -435,10 +437,14 @@ mod tests {
             })
     }
 
+    /// When the tokens' guest signed in.
+    const AUTH_TIME: i64 = NOW - 3_000;
+
     async fn with_marks(found: Vec<Value>, iat: i64) -> (Value, usize) {
         let key = TestKey::generate("k1");
         let mut claims = access_claims(SUB);
         claims["iat"] = json!(iat);
+        claims["auth_time"] = json!(AUTH_TIME);
         let token = key.sign(&claims);
         let marks = revocation_marks(found);
         let (guest, rows) = (guest_of(SUB), reservations_of(SUB));
@@ -461,7 +467,16 @@ mod tests {
     async fn with_revocation_checks_a_signed_out_session_is_refused() {
         let (body, calls) = with_marks(vec![json!({"pk": "REVOKED#origin-1"})], NOW - 60).await;
         assert_eq!(body["error_code"], "INVALID_TOKEN");
-        assert_eq!(calls, 1, "both marks in one round trip");
+        assert_eq!(calls, 1, "every mark in one round trip");
+    }
+
+    /// Whether a refresh with rotation keeps `origin_jti` is not documented: a sign-in revoked
+    /// under its guest and `auth_time` refuses a token of another `origin_jti` from it too.
+    #[tokio::test]
+    async fn a_sign_in_revoked_under_its_auth_time_refuses_every_generation() {
+        let mark = vec![json!({"pk": format!("SIGNIN#{SUB}#{AUTH_TIME}")})];
+        let (body, _) = with_marks(mark, NOW - 60).await;
+        assert_eq!(body["error_code"], "INVALID_TOKEN");
     }
 
     #[tokio::test]

@@ -133,17 +133,25 @@ mod tests {
             .then_output(|| RevokeTokenOutput::builder().build())
     }
 
-    fn deny_listed() -> Rule {
+    /// A deny-list write whose key starts with `prefix`, kept until the token's `exp`.
+    fn deny_listed_under(prefix: String) -> Rule {
         mock!(DynamoClient::put_item)
-            .match_requests(|r| {
+            .match_requests(move |r| {
                 r.item()
                     .and_then(|i| i.get("pk"))
                     .and_then(|v| v.as_s().ok())
-                    .map(String::as_str)
-                    == Some("REVOKED#origin-1")
+                    .is_some_and(|pk| pk.starts_with(&prefix))
                     && r.item().and_then(|i| i.get("expires_at")).is_some()
             })
             .then_output(|| PutItemOutput::builder().build())
+    }
+
+    /// The sign-in's two deny-list keys: its `origin_jti`, and its guest and `auth_time`.
+    fn deny_listed() -> (Rule, Rule) {
+        (
+            deny_listed_under("REVOKED#origin-1".into()),
+            deny_listed_under(format!("SIGNIN#{SUB}#")),
+        )
     }
 
     #[tokio::test]
@@ -151,9 +159,9 @@ mod tests {
         let key = TestKey::generate("k1");
         let access = key.sign(&access_claims(SUB));
         for kind in CALLER_KINDS {
-            let (revoke, deny) = (revoke_ok(), deny_listed());
+            let (revoke, (deny, sign_in)) = (revoke_ok(), deny_listed());
             let out = invoke_fixture(
-                &tool(&key, &[&revoke], &[&deny]),
+                &tool(&key, &[&revoke], &[&deny, &sign_in]),
                 "sign-out",
                 kind,
                 &[
@@ -165,7 +173,11 @@ mod tests {
             assert_eq!(out.body["success"], true, "{kind}: {}", out.body);
             assert_eq!(out.body["access_token_revoked"], true, "{kind}");
             assert_eq!(out.body["global"], false);
-            assert_eq!((revoke.num_calls(), deny.num_calls()), (1, 1), "{kind}");
+            assert_eq!(
+                (revoke.num_calls(), deny.num_calls(), sign_in.num_calls()),
+                (1, 1, 1),
+                "{kind}"
+            );
         }
     }
 
@@ -174,7 +186,7 @@ mod tests {
         let key = TestKey::generate("k1");
         let access = key.sign(&access_claims(SUB));
         let expected = access.clone();
-        let (revoke, deny) = (revoke_ok(), deny_listed());
+        let (revoke, (deny, sign_in)) = (revoke_ok(), deny_listed());
         let global = mock!(CognitoClient::global_sign_out)
             .match_requests(move |r| r.access_token() == Some(expected.as_str()))
             .then_output(|| GlobalSignOutOutput::builder().build());
@@ -194,7 +206,7 @@ mod tests {
                     && attribute("expires_at") == Some((NOW + 86_400).to_string())
             })
             .then_output(|| PutItemOutput::builder().build());
-        let tool = tool(&key, &[&global, &revoke], &[&deny, &everywhere]);
+        let tool = tool(&key, &[&global, &revoke], &[&deny, &sign_in, &everywhere]);
         let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(access));
         let args = SignOutArgs {
             refresh_token: "REFRESH-1".into(),
@@ -207,10 +219,11 @@ mod tests {
             (
                 revoke.num_calls(),
                 deny.num_calls(),
+                sign_in.num_calls(),
                 global.num_calls(),
                 everywhere.num_calls()
             ),
-            (1, 1, 1, 1)
+            (1, 1, 1, 1, 1)
         );
     }
 
@@ -233,12 +246,12 @@ mod tests {
             });
             let put =
                 || mock!(DynamoClient::put_item).then_output(|| PutItemOutput::builder().build());
-            let (deny, mark) = (put(), put());
+            let (deny, sign_in, mark) = (put(), put(), put());
             let cognito: Vec<&Rule> = match global {
                 true => vec![&signed_out_everywhere, &refused],
                 false => vec![&refused],
             };
-            let tool = tool(&key, &cognito, &[&deny, &mark]);
+            let tool = tool(&key, &cognito, &[&deny, &sign_in, &mark]);
             let ctx = CallContext::new(booking_auth::invoke::CallerKind::Http, Some(access));
             let args = SignOutArgs {
                 refresh_token: "REFRESH-1".into(),
@@ -249,8 +262,8 @@ mod tests {
                 Ok(out) => assert!(global && out.global && out.access_token_revoked),
                 Err(err) => assert!(!global && matches!(err, AuthError::RefreshFailed(_))),
             }
-            let written = deny.num_calls() + mark.num_calls();
-            assert_eq!(written, if global { 2 } else { 0 });
+            let written = deny.num_calls() + sign_in.num_calls() + mark.num_calls();
+            assert_eq!(written, if global { 3 } else { 0 });
         }
     }
 

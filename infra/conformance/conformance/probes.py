@@ -163,15 +163,17 @@ def rotation(ctx: Context, tokens: dict, findings: list[Finding]) -> None:
     before, after = claims(tokens["AccessToken"]), claims(renewed["AccessToken"])
     rotated = "RefreshToken" in renewed
     kept = before.get("origin_jti") == after.get("origin_jti")
+    # The deny-list marks a sign-in under both: one surviving the refresh is enough.
+    auth_time_kept = before.get("auth_time") == after.get("auth_time")
     findings.append(Finding(
         "origin-jti", "a refresh (with rotation) keeps the sign-in's origin_jti",
         f"{'rotation on' if rotated else 'rotation off'}: origin_jti "
-        f"{'kept' if kept else 'changed'}, auth_time {'kept' if before.get('auth_time') == after.get('auth_time') else 'changed'}",
+        f"{'kept' if kept else 'changed'}, auth_time {'kept' if auth_time_kept else 'changed'}",
         kept,
-        "a sign-out refuses every access token of the sign-in" if kept else
-        "a sign-out refuses the presented token's generation; an older generation lives until "
-        "its exp unless the sign-out is global (the page and the agent hold only the newest)",
-        True))
+        "a sign-out refuses every access token of the sign-in" if kept or auth_time_kept else
+        "NEITHER deny-list key survives a refresh: a sign-out refuses only the presented "
+        "generation; sign out globally to end the older ones",
+        kept or auth_time_kept))
     if not rotated:
         findings.append(Finding(
             "revoke-rotated", "revoking a rotated-away refresh token revokes the whole family",

@@ -5,6 +5,12 @@
 //! it came from, so "signed out on all your devices" is true for our functions too, not only for
 //! Cognito's own token-authorized operations.
 //!
+//! A sign-in is marked under two keys: its `origin_jti`, and its guest and `auth_time`. Whether a
+//! refresh with rotation keeps `origin_jti` is not documented (scripts/conformance's `origin-jti`
+//! settles it); if it does not, the second key still covers the sign-in's older access tokens. Two
+//! sign-ins of one guest in the same second share that key: signing out of one refuses the other,
+//! which errs on the safe side.
+//!
 //! Why it exists: Cognito's `RevokeToken` stops refreshes, but an access token already issued stays
 //! cryptographically valid until `exp`. Cost of the check: one strongly consistent DynamoDB
 //! `BatchGetItem` of two keys per request (one round trip; 1 read capacity unit per item found, a
@@ -29,6 +35,10 @@ fn key(origin_jti: &str) -> String {
     format!("REVOKED#{origin_jti}")
 }
 
+fn sign_in_key(sub: &str, auth_time: u64) -> String {
+    format!("SIGNIN#{sub}#{auth_time}")
+}
+
 fn signed_out_key(sub: &str) -> String {
     format!("SIGNEDOUT#{sub}")
 }
@@ -40,22 +50,31 @@ const LONGEST_ACCESS_TOKEN_SECONDS: i64 = 24 * 60 * 60;
 
 const SIGNED_OUT_AT: &str = "signed_out_at";
 
+/// The sign-in's second key, for a token that names its `auth_time`.
+fn sign_in_mark(claims: &Claims) -> Option<String> {
+    claims.auth_time.map(|at| sign_in_key(&claims.sub, at))
+}
+
 impl RevocationStore {
     pub fn new(client: Client, table: String) -> Self {
         Self { client, table }
     }
 
-    /// Deny every access token of this sign-in until `claims.exp` (the item's TTL).
+    /// Deny every access token of this sign-in until `claims.exp` (the items' TTL): one write per
+    /// key, side by side.
     pub async fn revoke(&self, claims: &Claims) -> Result<(), AuthError> {
-        let origin = claims.origin()?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", AttributeValue::S(key(origin)))
-            .item("expires_at", AttributeValue::N(claims.exp.to_string()))
-            .send()
-            .await
-            .map_err(|e| Fault::from_sdk(&e).into_error("PutItem"))?;
+        let keys = [Some(key(claims.origin()?)), sign_in_mark(claims)];
+        let writes = keys.into_iter().flatten().map(|pk| async move {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .item("pk", AttributeValue::S(pk))
+                .item("expires_at", AttributeValue::N(claims.exp.to_string()))
+                .send()
+                .await
+                .map_err(|e| Fault::from_sdk(&e).into_error("PutItem"))
+        });
+        futures_util::future::try_join_all(writes).await?;
         Ok(())
     }
 
@@ -79,14 +98,19 @@ impl RevocationStore {
 
     /// Refuse a verified token whose sign-in was revoked, or whose guest was signed out everywhere
     /// at or after it was issued (the same second counts: such a token may predate the sign-out).
-    /// Both marks are read in one round trip. Fails closed on a token without `origin_jti`, since
+    /// Every mark is read in one round trip. Fails closed on a token without `origin_jti`, since
     /// it could not be revoked, and on keys DynamoDB left unprocessed.
     pub async fn check(&self, claims: &Claims) -> Result<(), AuthError> {
         let origin = claims.origin()?;
-        let keys = [key(origin), signed_out_key(&claims.sub)]
-            .into_iter()
-            .map(|pk| HashMap::from([("pk".to_owned(), AttributeValue::S(pk))]))
-            .collect();
+        let keys = [
+            Some(key(origin)),
+            Some(signed_out_key(&claims.sub)),
+            sign_in_mark(claims),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|pk| HashMap::from([("pk".to_owned(), AttributeValue::S(pk))]))
+        .collect();
         let wanted = KeysAndAttributes::builder()
             .set_keys(Some(keys))
             .projection_expression("pk, #at")
@@ -119,7 +143,7 @@ impl RevocationStore {
                     .ok()
                     .and_then(|n| n.parse::<u64>().ok())
                     .is_none_or(|at| issued_at <= at),
-                // The sign-in's own deny-list entry.
+                // A sign-in's own deny-list entry, under either key.
                 None => true,
             });
         match refused {

@@ -39,6 +39,8 @@ pub struct Claims {
     pub jti: Option<String>,
     /// Shared by every token minted from one sign-in; what revocation is keyed on.
     pub origin_jti: Option<String>,
+    /// When the guest signed in (kept by refreshes): the second key of a sign-in's revocation.
+    pub auth_time: Option<u64>,
     pub email: Option<String>,
     #[serde(alias = "cognito:username")]
     pub username: Option<String>,
