@@ -30,6 +30,8 @@ fn not_authorized(message: &str) -> CognitoError {
 pub type OpResult = Result<Value, CognitoError>;
 
 const SESSION_EXPIRED: &str = "Invalid session for the user, session is expired.";
+/// Cognito's wording for an expired code elsewhere (`ConfirmSignUp`, `ConfirmForgotPassword`).
+const CODE_EXPIRED: &str = "Invalid code provided, please request a code again.";
 /// How the default sender's spent daily cap is reported in the field (the wording is not
 /// documented): a `LimitExceededException`, the code Cognito's throttles use too.
 const DAILY_EMAIL_LIMIT: &str = "Exceeded daily email limit for the operation or the account. If a higher limit is required, please configure your user pool to use your own Amazon SES configuration for sending email.";
@@ -354,7 +356,11 @@ impl StandIn {
         let session = self.new_session(
             state,
             &caller.session_key(),
-            Step::EmailOtp { code, wrong: 0 },
+            Step::EmailOtp {
+                code,
+                wrong: 0,
+                sent_at: now(),
+            },
         );
         Ok(json!({
             "ChallengeName": "EMAIL_OTP",
@@ -452,7 +458,21 @@ impl StandIn {
                 self.consume(state, session_id);
                 self.send_code(state, &caller)
             }
-            ("EMAIL_OTP", Step::EmailOtp { code, wrong }) => {
+            (
+                "EMAIL_OTP",
+                Step::EmailOtp {
+                    code,
+                    wrong,
+                    sent_at,
+                },
+            ) => {
+                // Whether the code lives as long as the session is not documented: the alternative
+                // expires it first.
+                if let Some(validity) = self.settings().undocumented.code_validity_seconds
+                    && now() > sent_at + validity as f64
+                {
+                    return Err(err("ExpiredCodeException", CODE_EXPIRED));
+                }
                 let given = responses
                     .get("EMAIL_OTP_CODE")
                     .and_then(Value::as_str)
@@ -466,6 +486,7 @@ impl StandIn {
                             s.step = Step::EmailOtp {
                                 code: code.clone(),
                                 wrong,
+                                sent_at: *sent_at,
                             };
                             // After the allowed attempts the session is spent.
                             s.used = wrong >= self.settings().max_code_attempts;

@@ -56,6 +56,9 @@ pub struct Undocumented {
     /// Rotated refresh tokens keep the sign-in's `origin_jti`; `false`: each rotation starts a new
     /// one (the family still revokes together).
     pub rotation_keeps_origin_jti: bool,
+    /// The emailed code lives as long as its sign-in session; `Some(s)`: it expires `s` seconds
+    /// after it was sent (`ExpiredCodeException`), however long the session lives.
+    pub code_validity_seconds: Option<u64>,
 }
 
 impl Default for Undocumented {
@@ -64,6 +67,7 @@ impl Default for Undocumented {
             revoke_accepts_dead_token: true,
             sign_out_to_the_instant: true,
             rotation_keeps_origin_jti: true,
+            code_validity_seconds: None,
         }
     }
 }
@@ -142,8 +146,12 @@ pub struct User {
 pub enum Step {
     /// Waiting for the client to pick a first factor.
     SelectChallenge,
-    /// A code was emailed; waiting for it.
-    EmailOtp { code: String, wrong: u32 },
+    /// A code was emailed at `sent_at`; waiting for it.
+    EmailOtp {
+        code: String,
+        wrong: u32,
+        sent_at: f64,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -23,6 +23,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ),
     ("an_expired_session_is_otp_expired", expired_session),
     (
+        "a_code_typed_late_signs_in_or_is_otp_expired_whichever_cognito_does",
+        late_code,
+    ),
+    (
         "a_sign_out_refuses_every_generation_of_the_sign_in_whether_or_not_rotation_keeps_origin_jti",
         sign_out_covers_every_generation,
     ),
@@ -402,6 +406,34 @@ fn sign_out_covers_every_generation(stack: &mut Stack) {
                 "keeps {keeps}: {refused}"
             );
         }
+    }
+}
+
+/// Whether the emailed code lives as long as its sign-in session is not documented
+/// (scripts/conformance's `code-lifetime`). Both ways, a code typed late either signs in or is
+/// answered OTP_EXPIRED, which asks for a new code.
+fn late_code(stack: &mut Stack) {
+    for (validity, email) in [
+        (None, "in.time@example.com"),
+        (Some(1), "too.late@example.com"),
+    ] {
+        stack
+            .configure_pool(json!({"undocumented": {"code_validity_seconds": validity}}))
+            .unwrap();
+        let started = initiate(stack, email);
+        let code = stack.latest_code(email).unwrap();
+        std::thread::sleep(Duration::from_millis(1_500));
+        let out = verify(stack, email, &code, &started["session_token"], 0);
+        if validity.is_none() {
+            assert_eq!(out["event_type"], "auth_tokens", "{out}");
+            continue;
+        }
+        assert_eq!(out["error_code"], "OTP_EXPIRED", "{out}");
+        assert_eq!(out["retryable"], false);
+        assert!(
+            out["message"].as_str().unwrap().contains("new one"),
+            "{out}"
+        );
     }
 }
 

@@ -19,13 +19,13 @@ from .mailbox import StandInInbox
 # As both stacks deploy the app client: rotation with a 10 s retry grace (infra/template.yaml).
 # The sign-in session is short so that --slow waits seconds, not minutes.
 AS_DEPLOYED = {"refresh_rotation": True, "refresh_retry_grace_seconds": 10,
-               "session_validity_seconds": 4}
+               "session_validity_seconds": 6}
 # The local stack runs verify-otp with the default OTP_MAX_ATTEMPTS.
 LOCAL_OTP_MAX_ATTEMPTS = 3
 # The alternative of every assumption the stand-in can play.
 ALTERNATIVES = {"max_code_attempts": 1, "undocumented": {
     "revoke_accepts_dead_token": False, "sign_out_to_the_instant": False,
-    "rotation_keeps_origin_jti": False}}
+    "rotation_keeps_origin_jti": False, "code_validity_seconds": 2}}
 
 
 class LocalStack:

@@ -20,6 +20,7 @@ ALTERNATIVE = {
     "origin-jti": True,
     "revoke-after-global": True,
     "same-second": True,
+    "code-lifetime": True,
 }
 EVERY = {
     "wrong-code", "client-context", "headers-reach-target", "headers-via-interceptor",
