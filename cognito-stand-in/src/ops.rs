@@ -30,6 +30,8 @@ fn not_authorized(message: &str) -> CognitoError {
 pub type OpResult = Result<Value, CognitoError>;
 
 const SESSION_EXPIRED: &str = "Invalid session for the user, session is expired.";
+/// Cognito's generic `LimitExceededException` wording (its throttles use it too).
+pub(crate) const GENERIC_LIMIT: &str = "Attempt limit exceeded, please try after some time.";
 /// Cognito's wording for an expired code elsewhere (`ConfirmSignUp`, `ConfirmForgotPassword`).
 const CODE_EXPIRED: &str = "Invalid code provided, please request a code again.";
 /// How the default sender's spent daily cap is reported in the field (the wording is not
@@ -336,7 +338,11 @@ impl StandIn {
                 .filter(|m| m.kind == "email_otp" && m.sent_at >= since)
                 .count();
             if sent >= limit as usize {
-                return Err(err("LimitExceededException", DAILY_EMAIL_LIMIT));
+                let message = match self.settings().undocumented.email_cap_names_the_daily_limit {
+                    true => DAILY_EMAIL_LIMIT,
+                    false => GENERIC_LIMIT,
+                };
+                return Err(err("LimitExceededException", message));
             }
         }
         let code = new_code();

@@ -201,7 +201,7 @@ impl StandIn {
                     return error_response(&CognitoError {
                         status: 400,
                         kind: "LimitExceededException",
-                        message: "Attempt limit exceeded, please try after some time.".into(),
+                        message: crate::ops::GENERIC_LIMIT.into(),
                     });
                 }
                 FaultKind::ServerError => {

@@ -59,6 +59,9 @@ pub struct Undocumented {
     /// The emailed code lives as long as its sign-in session; `Some(s)`: it expires `s` seconds
     /// after it was sent (`ExpiredCodeException`), however long the session lives.
     pub code_validity_seconds: Option<u64>,
+    /// A spent `daily_email_limit` reads "Exceeded daily email limit …", as field reports quote
+    /// it; `false`: Cognito's generic limit wording, which the functions take for a throttle.
+    pub email_cap_names_the_daily_limit: bool,
 }
 
 impl Default for Undocumented {
@@ -68,6 +71,7 @@ impl Default for Undocumented {
             sign_out_to_the_instant: true,
             rotation_keeps_origin_jti: true,
             code_validity_seconds: None,
+            email_cap_names_the_daily_limit: true,
         }
     }
 }

@@ -25,7 +25,8 @@ LOCAL_OTP_MAX_ATTEMPTS = 3
 # The alternative of every assumption the stand-in can play.
 ALTERNATIVES = {"max_code_attempts": 1, "undocumented": {
     "revoke_accepts_dead_token": False, "sign_out_to_the_instant": False,
-    "rotation_keeps_origin_jti": False, "code_validity_seconds": 2}}
+    "rotation_keeps_origin_jti": False, "code_validity_seconds": 2,
+    "email_cap_names_the_daily_limit": False}}
 
 
 class LocalStack:

@@ -21,6 +21,7 @@ ALTERNATIVE = {
     "revoke-after-global": True,
     "same-second": True,
     "code-lifetime": True,
+    "email-cap": True,
 }
 EVERY = {
     "wrong-code", "client-context", "headers-reach-target", "headers-via-interceptor",
