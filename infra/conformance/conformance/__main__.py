@@ -68,8 +68,9 @@ def parse() -> argparse.Namespace:
     return args
 
 
-def deployed(args: argparse.Namespace, versions: list[str], header: str) -> probes.Context:
-    session = boto3.session.Session(region_name=args.region)
+def deployed(args: argparse.Namespace, versions: list[str], header: str,
+             session=None) -> probes.Context:
+    session = session or boto3.session.Session(region_name=args.region)
     stack = session.client("cloudformation").describe_stacks(StackName=args.stack)["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     parameters = {p["ParameterKey"]: p.get("ParameterValue") for p in stack.get("Parameters", [])}
