@@ -40,7 +40,8 @@ impl IdTokens {
     pub async fn subject(&self, token: &str) -> Result<String, String> {
         let header = decode_header(token).map_err(|e| e.to_string())?;
         let kid = header.kid.ok_or("no kid")?;
-        let key = match self.keys.lock().await.get(&kid).cloned() {
+        let cached = self.keys.lock().await.get(&kid).cloned();
+        let key = match cached {
             Some(key) => key,
             None => self.fetch(&kid).await?,
         };
