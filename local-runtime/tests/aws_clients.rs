@@ -1,13 +1,14 @@
 //! AWS's own clients against the local Identity Pool, STS exchange and Runtime front door, as the
 //! chat page and a developer would point them: boto3 (pinned in scripts/requirements-local.txt)
-//! through both Identity Pool flows, the guest-to-signed-in link and the merge, and every refusal
+//! and the JavaScript SDK v3 (`@aws-sdk/client-bedrock-agentcore`, `client-cognito-identity` and
+//! `credential-providers`, pinned in clients/node/package-lock.json) through both Identity Pool flows, the guest-to-signed-in link and the merge, and every refusal
 //! the front door owes (a wrong signature, an unknown key, expired credentials, a short session
 //! id, a guest's enhanced-flow credentials). The agent behind it is a stand-in that echoes the
 //! headers it received, in two SSE chunks, so the allowlist and the streaming show from outside.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing suite should panic with its message
 
 use std::convert::Infallible;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
@@ -108,19 +109,42 @@ async fn boto3_signs_in_through_the_identity_pool_and_invokes_the_runtime() {
         ("CREDENTIAL_SECONDS", CREDENTIAL_SECONDS.to_string()),
     ];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/python");
-    let status = tokio::task::spawn_blocking(move || {
-        Command::new(root.join(".local/venv/bin/python"))
-            .args(["-m", "unittest", "-v", "test_boto3"])
-            .current_dir(clients)
-            .envs(env)
-            .status()
+    let clients = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients");
+    assert!(
+        clients
+            .join("node/node_modules/@aws-sdk/client-bedrock-agentcore")
+            .is_dir(),
+        "the JavaScript SDK is not installed: run `npm ci` in local-runtime/clients/node (scripts/test does)"
+    );
+    // The suites block on their process; the servers keep serving on the runtime's workers.
+    let (boto3, node) = tokio::task::spawn_blocking(move || {
+        let run = |program: PathBuf, args: &[&str], dir: PathBuf| {
+            Command::new(program)
+                .args(args)
+                .current_dir(dir)
+                .envs(env.clone())
+                .status()
+        };
+        (
+            run(
+                root.join(".local/venv/bin/python"),
+                &["-m", "unittest", "-v", "test_boto3"],
+                clients.join("python"),
+            ),
+            run(
+                PathBuf::from("npm"),
+                &["test", "--silent"],
+                clients.join("node"),
+            ),
+        )
     })
     .await
-    .unwrap()
-    .expect("the boto3 suite runs (scripts/setup-local installs boto3)");
+    .unwrap();
     for task in [standin_task, agent_task, runtime_task] {
         task.abort();
     }
-    assert!(status.success(), "the boto3 suite failed");
+    let boto3 = boto3.expect("the boto3 suite runs (scripts/setup-local installs boto3)");
+    let node = node.expect("the Node suite runs");
+    assert!(boto3.success(), "the boto3 suite failed");
+    assert!(node.success(), "the JavaScript SDK suite failed");
 }
