@@ -257,6 +257,8 @@ def main() -> None:
         # CDK adds its own bootstrap-version rule; the stack's own rules must be the same.
         return {k: v for k, v in template.get("Rules", {}).items() if k != "CheckBootstrapVersion"}
 
+    # What a deployment hands its users (and scripts/conformance reads): the same output names.
+    differ("outputs", sorted(sam.get("Outputs", {})), sorted(cdk.get("Outputs", {})))
     differ("alarms", alarms(sam), alarms(cdk))
     differ("rules", rules(sam), rules(cdk))
     differ("HTTP API", http_api(sam), http_api(cdk))
