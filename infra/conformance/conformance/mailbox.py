@@ -67,17 +67,21 @@ class S3Mailbox:
         self.s3, self.bucket, self.prefix = s3, parsed.netloc, parsed.path.lstrip("/")
         self.wait_seconds = wait_seconds
 
+    def _keys(self) -> list[dict]:
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        return [o for page in pages for o in page.get("Contents", [])]
+
     def mark(self, address: str) -> object:
-        return time.time()
+        # The messages already there, by key: no clock (ours or S3's) decides what is new.
+        return {o["Key"] for o in self._keys()}
 
     def code(self, address: str, after: object) -> str:
+        seen = after if isinstance(after, set) else set()
         deadline = time.time() + self.wait_seconds
         while time.time() < deadline:
-            listing = self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix)
-            newest = sorted(
-                (o for o in listing.get("Contents", []) if o["LastModified"].timestamp() >= float(after) - 1),  # type: ignore[arg-type]
-                key=lambda o: o["LastModified"], reverse=True)
-            for obj in newest:
+            new = sorted((o for o in self._keys() if o["Key"] not in seen),
+                         key=lambda o: o["LastModified"], reverse=True)
+            for obj in new:
                 raw = self.s3.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read()
                 message = email.message_from_bytes(raw, policy=email.policy.default)
                 if address.lower() not in str(message.get("To", "")).lower():
@@ -86,7 +90,7 @@ class S3Mailbox:
                 found = CODE.search(body.get_content() if body else "")
                 if found:
                     return found.group(1)
-            time.sleep(3)
+            time.sleep(min(3, self.wait_seconds))
         raise TimeoutError(f"no code for {redact(address)} under s3://{self.bucket}/{self.prefix}")
 
 

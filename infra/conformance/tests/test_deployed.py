@@ -109,6 +109,8 @@ class Mailbox(unittest.TestCase):
 
     def test_the_newest_code_to_the_address_after_the_mark(self):
         box = S3Mailbox(self.s3, "s3://inbound/mail/", wait_seconds=5)
+        # A code from before the mark is never taken for the new one.
+        self.s3.put_object(Bucket="inbound", Key="mail/0", Body=email("probe@example.com", "Your code is 99999999"))
         mark = box.mark("probe@example.com")
         self.s3.put_object(Bucket="inbound", Key="mail/1", Body=email("other@example.com", "Your code is 11111111"))
         self.s3.put_object(Bucket="inbound", Key="mail/2", Body=email("Probe@Example.com", "Your code is 24681357"))
@@ -116,9 +118,12 @@ class Mailbox(unittest.TestCase):
 
     def test_no_code_for_the_address_times_out_naming_it_redacted(self):
         box = S3Mailbox(self.s3, "s3://inbound/mail/", wait_seconds=0.5)
-        self.s3.put_object(Bucket="inbound", Key="mail/1", Body=email("other@example.com", "Your code is 11111111"))
+        # The address's code from before the mark, and another address's after it: neither counts.
+        self.s3.put_object(Bucket="inbound", Key="mail/1", Body=email("probe@example.com", "Your code is 11111111"))
+        mark = box.mark("probe@example.com")
+        self.s3.put_object(Bucket="inbound", Key="mail/0", Body=email("other@example.com", "Your code is 22222222"))
         with self.assertRaises(TimeoutError) as raised:
-            box.code("probe@example.com", box.mark("probe@example.com"))
+            box.code("probe@example.com", mark)
         self.assertIn("p***@example.com", str(raised.exception))
         self.assertNotIn("probe@", str(raised.exception))
 
