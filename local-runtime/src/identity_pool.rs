@@ -152,13 +152,19 @@ impl LocalRuntime {
         }
     }
 
-    async fn get_credentials_for_identity(&self, body: &Value) -> Result<Value, AwsError> {
+    /// The identity a call's `IdentityId` and `Logins` act for, its role, and the logins.
+    async fn identity_of(&self, body: &Value) -> Result<(String, Role, Vec<Login>), AwsError> {
         let logins = self.logins(body).await?;
         let requested = body
             .get("IdentityId")
             .and_then(Value::as_str)
             .unwrap_or_default();
         let (id, role) = self.bind(requested, &logins)?;
+        Ok((id, role, logins))
+    }
+
+    async fn get_credentials_for_identity(&self, body: &Value) -> Result<Value, AwsError> {
+        let (id, role, _) = self.identity_of(body).await?;
         let issued = self.issue(role, "CognitoIdentityCredentials", role == Role::Guest);
         Ok(json!({
             "IdentityId": id,
@@ -179,12 +185,7 @@ impl LocalRuntime {
                 "Basic (classic) flow is not enabled, please use enhanced flow.",
             ));
         }
-        let logins = self.logins(body).await?;
-        let requested = body
-            .get("IdentityId")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        let (id, role) = self.bind(requested, &logins)?;
+        let (id, role, logins) = self.identity_of(body).await?;
         let now = crate::now();
         // What the roles' trust policies test (`cognito-identity.amazonaws.com:amr`).
         let amr: Vec<Value> = match (role, logins.first()) {
