@@ -1,8 +1,9 @@
 """Check that the SAM template and the CDK app describe the same stack where it matters: the
 parameters, the user pool and app client, the tables (keys, TTL, recovery, encryption), each
 function's runtime, memory, timeout, environment variable names and values, HTTP route and IAM
-actions per resource, the HTTP API's CORS and throttling per route, and the Gateway targets' tool
-definitions.
+actions per resource, the HTTP API's CORS and throttling per route, the Gateway targets' tool
+definitions, and the agent's side: its AgentCore Runtime, the Identity Pool, and the three roles'
+trust and policies.
 
 Reads infra/template.yaml and the synthesised infra/cdk/cdk.out/BookingAuth.template.json
 (`npm run synth` in infra/cdk). Run with the local venv's Python (cfn-lint parses the SAM
@@ -175,6 +176,49 @@ def unhash(value):
     return value
 
 
+def canon(value):
+    """A value with `!Sub` and `Fn::Join` strings written out as one string, references as
+    `${Id}` / `${Id.Attr}` (CDK's hash suffix removed), and one-element Action and Resource lists
+    as their element: the two tools spell the same ARN and statement differently."""
+    if isinstance(value, list):
+        return [canon(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"Ref"}:
+        return "${%s}" % (value["Ref"] if value["Ref"].startswith("AWS::") else stem(value["Ref"]))
+    if set(value) == {"Fn::GetAtt"}:
+        logical, attribute = value["Fn::GetAtt"]
+        return "${%s.%s}" % (stem(logical), attribute)
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return value["Fn::Sub"]
+    if set(value) == {"Fn::Join"} and value["Fn::Join"][0] == "":
+        return "".join(str(canon(part)) for part in value["Fn::Join"][1])
+    out = {k: canon(v) for k, v in value.items()}
+    for key in ("Action", "Resource"):
+        if isinstance(out.get(key), list):
+            out[key] = sorted(out[key]) if len(out[key]) > 1 else out[key][0]
+    return out
+
+
+AGENT_SIDE = {
+    "AWS::BedrockAgentCore::Runtime": ["AgentRuntime"],
+    "AWS::Cognito::IdentityPool": ["IdentityPool"],
+    "AWS::Cognito::IdentityPoolRoleAttachment": ["IdentityPoolRoles"],
+    "AWS::IAM::Role": ["AgentRuntimeRole", "GuestRole", "SignedInRole"],
+}
+
+
+def agent_side(template: dict) -> dict:
+    """The agent's runtime, the Identity Pool and their roles: properties and conditions."""
+    out = {}
+    for kind, names in AGENT_SIDE.items():
+        found = resources_of_type(template, kind)
+        for name in names:
+            r = found.get(name)
+            out[name] = None if r is None else {"Condition": r.get("Condition"), "Properties": canon(r["Properties"])}
+    return out
+
+
 def gateway_role_grants(template: dict) -> dict[str, list[str]]:
     role = resources_of_type(template, "AWS::IAM::Role").get("GatewayRole")
     if role is None:
@@ -265,12 +309,20 @@ def main() -> None:
     differ("gateway targets", targets(sam), targets(cdk))
     differ("gateway", gateway(sam), gateway(cdk))
     differ("gateway role grants", gateway_role_grants(sam), gateway_role_grants(cdk))
+    s_agent, c_agent = agent_side(sam), agent_side(cdk)
+    for name in s_agent:
+        if s_agent[name] is None or c_agent[name] is None:
+            problems.append(f"{name}: missing from {'SAM' if s_agent[name] is None else 'CDK'}")
+        else:
+            for field in ("Condition", "Properties"):
+                differ(f"{name} {field}", s_agent[name][field], c_agent[name][field])
 
     if problems:
         print("SAM and CDK disagree:\n" + "\n".join(problems), file=sys.stderr)
         sys.exit(1)
     print(f"SAM and CDK agree: {len(s_fns)} functions, {len(resources_of_type(sam, 'AWS::DynamoDB::Table'))} tables, "
-          f"{len(targets(sam))} gateway targets, {len(alarms(sam))} alarms, {len(rules(sam))} rule, {len(sam_params)} parameters")
+          f"{len(targets(sam))} gateway targets, {len(alarms(sam))} alarms, {len(rules(sam))} rules, {len(sam_params)} parameters, "
+          f"{len(s_agent)} agent-side resources")
 
 
 if __name__ == "__main__":

@@ -58,3 +58,26 @@ impl Config {
         }
     }
 }
+
+/// The header allowlist both stacks give the agent's runtime: infra/agentcore/agent-runtime.json,
+/// the one home of that fact, read as the stacks read it.
+pub fn deployed_header_allowlist() -> Result<Vec<String>, serde_json::Error> {
+    #[derive(serde::Deserialize)]
+    struct Spec {
+        request_header_allowlist: Vec<String>,
+    }
+    let spec: Spec =
+        serde_json::from_str(include_str!("../../infra/agentcore/agent-runtime.json"))?;
+    Ok(spec.request_header_allowlist)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_deployed_allowlist_is_the_guest_token_header() {
+        assert_eq!(
+            super::deployed_header_allowlist().unwrap(),
+            ["X-Guest-Authorization"]
+        );
+    }
+}

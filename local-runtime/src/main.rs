@@ -2,15 +2,17 @@
 //!
 //! ```sh
 //! local-runtime --user-pool-url http://127.0.0.1:<stand-in port> --user-pool eu-west-1_LocalPool1 \
-//!   --client-id <app client> --agent-url http://127.0.0.1:8080 [--port 0] [--allow-header X-Guest-Authorization]…
+//!   --client-id <app client> --agent-url http://127.0.0.1:8080 [--port 0] [--allow-header NAME]…
 //! ```
+//!
+//! Without `--allow-header` the allowlist is the deployed one (infra/agentcore/agent-runtime.json).
 //!
 //! It prints `{"endpoint": …, "identity_pool_id": …, "runtime_arn": …, "guest_role": …,
 //! "signed_in_role": …}` once it listens.
 
 use std::sync::Arc;
 
-use local_runtime::{Config, LocalRuntime, UserPoolProvider};
+use local_runtime::{Config, LocalRuntime, UserPoolProvider, config};
 
 fn flag(args: &[String], name: &str) -> Option<String> {
     args.windows(2).find(|w| w[0] == name).map(|w| w[1].clone())
@@ -38,11 +40,20 @@ async fn main() -> std::process::ExitCode {
         jwks_url: format!("{}/{pool}/.well-known/jwks.json", url.trim_end_matches('/')),
         client_id,
     };
-    let headers = args
+    let mut headers: Vec<String> = args
         .windows(2)
         .filter(|w| w[0] == "--allow-header")
         .map(|w| w[1].clone())
         .collect();
+    if headers.is_empty() {
+        headers = match config::deployed_header_allowlist() {
+            Ok(headers) => headers,
+            Err(e) => {
+                eprintln!("infra/agentcore/agent-runtime.json: {e}");
+                return std::process::ExitCode::FAILURE;
+            }
+        };
+    }
     let port: u16 = flag(&args, "--port")
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);

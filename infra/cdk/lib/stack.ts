@@ -28,6 +28,7 @@ import { RustFunction } from 'cargo-lambda-cdk'
 import { Construct } from 'constructs'
 import gatewayProtocol from '../../agentcore/gateway-protocol.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
+import { agentTopology } from './agent'
 import tables from '../../tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
@@ -286,7 +287,8 @@ export class BookingAuthStack extends Stack {
       })
     }
 
-    this.gateway(p.createGateway, p.interceptorEnabled, p.logRetentionDays, architecture, common)
+    const gateway = this.gateway(p.createGateway, p.interceptorEnabled, p.logRetentionDays, architecture, common)
+    agentTopology(this, p, gateway, userPool, client)
     this.alarms(p)
     Validations.of(api).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -304,7 +306,9 @@ export class BookingAuthStack extends Stack {
     })
     Validations.of(this).acknowledge({
       id: 'CloudFormation-Validate::W1030',
-      reason: 'SesIdentityArn and SesFromAddress are only used when SesIdentityArn is set (condition UseSes); empty defaults choose Cognito\'s sender.',
+      reason:
+        'SesIdentityArn and SesFromAddress are only used when SesIdentityArn is set (condition UseSes); empty defaults choose Cognito\'s sender. ' +
+        'AgentCodeKey is only used when AgentCodeBucket is set, and the rule AgentCodeNeedsKeyAndGateway refuses it empty then.',
     })
 
     new CfnOutput(this, 'UserPoolId', { value: userPool.ref })
@@ -315,7 +319,7 @@ export class BookingAuthStack extends Stack {
     new CfnOutput(this, 'HttpApiUrl', { value: api.apiEndpoint })
   }
 
-  private parameters() {
+  parameters() {
     const param = (id: string, props: ConstructorParameters<typeof CfnParameter>[2]) =>
       new CfnParameter(this, id, props)
     const p = {
@@ -432,6 +436,24 @@ export class BookingAuthStack extends Stack {
         type: 'String', default: 'true', allowedValues: ['true', 'false'],
         description: 'Create an AgentCore Gateway with one Lambda target per function. "false" in regions without AgentCore.',
       }),
+      agentCodeBucket: param('AgentCodeBucket', {
+        type: 'String', default: '',
+        description:
+          "S3 bucket holding the agent's code package (scripts/package-agent uploads it). Set, the stack also creates " +
+          "the agent's AgentCore Runtime and a Cognito Identity Pool whose roles may invoke only that runtime. Empty: tools only.",
+      }),
+      agentCodeKey: param('AgentCodeKey', {
+        type: 'String', default: '',
+        description: "The package's object key, as scripts/package-agent prints it (named by its SHA-256).",
+      }),
+      agentModel: param('AgentModel', {
+        type: 'String', default: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', allowedPattern: '^[a-z0-9][a-z0-9.:-]{2,199}$',
+        description: "The Bedrock model the agent calls: an inference profile id or a foundation model id. The agent's role may invoke this model only.",
+      }),
+      agentRuntimeName: param('AgentRuntimeName', {
+        type: 'String', default: 'booking_agent', allowedPattern: '^[a-zA-Z][a-zA-Z0-9_]{0,47}$',
+        description: "The runtime's name (unique in the account and Region).",
+      }),
     }
     const createGateway = new CfnCondition(this, 'GatewayEnabled', {
       expression: Fn.conditionEquals(p.createGatewayParam.valueAsString, 'true'),
@@ -446,6 +468,9 @@ export class BookingAuthStack extends Stack {
       }),
       hasAlarmTopic: new CfnCondition(this, 'HasAlarmTopic', {
         expression: Fn.conditionNot(Fn.conditionEquals(p.alarmTopicArn.valueAsString, '')),
+      }),
+      runtimeEnabled: new CfnCondition(this, 'RuntimeEnabled', {
+        expression: Fn.conditionAnd(createGateway, Fn.conditionNot(Fn.conditionEquals(p.agentCodeBucket.valueAsString, ''))),
       }),
     }
   }
@@ -602,6 +627,7 @@ export class BookingAuthStack extends Stack {
       condition,
       description: "Grant your agent's role bedrock-agentcore:InvokeGateway on this ARN.",
     })
+    return gateway
   }
 }
 

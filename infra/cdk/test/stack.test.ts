@@ -7,6 +7,7 @@ import { App, Validations } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import { Architecture } from 'aws-cdk-lib/aws-lambda'
 import { AwsSolutionsChecks } from 'cdk-nag'
+import agentRuntime from '../../agentcore/agent-runtime.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
 import tables from '../../tables.json'
 import { BookingAuthStack, MEMORY_MB, TIMEOUT_SECONDS, architectureFrom } from '../lib/stack'
@@ -94,19 +95,46 @@ test('every function traces actively, with X-Ray write access and nothing more o
   }
 })
 
-test('no IAM statement in the stack allows a wildcard action or resource, but X-Ray writes', () => {
+/** The wildcards the agent's side needs, each narrowed by a name or a condition (lib/agent.ts). */
+function isNamedAgentWildcard(s: any): boolean {
+  const text = JSON.stringify(s.Resource)
+  if (text.includes('foundation-model/*')) {
+    return s.Condition?.StringEquals?.['bedrock:InferenceProfileArn'] !== undefined && !JSON.stringify(s.Action).includes('*')
+  }
+  const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource]
+  const starred = resources.filter((r: any) => JSON.stringify(r).includes('*'))
+  return (
+    starred.length > 0 &&
+    starred.every((r: any) => {
+      const one = JSON.stringify(r)
+      return (
+        (one.includes('log-group:/aws/bedrock-agentcore/runtimes/') && one.includes('{"Ref":"AgentRuntimeName"}')) ||
+        /AgentRuntime[0-9A-F]*","AgentRuntimeArn"\]\},"\/runtime-endpoint\/\*"/.test(one)
+      )
+    })
+  )
+}
+
+test('no IAM statement in the stack allows a wildcard action or resource, but X-Ray writes and the named agent ones', () => {
   const documents: any[] = []
   for (const r of Object.values(resources)) {
     if (r.Type === 'AWS::IAM::Policy') documents.push(r.Properties.PolicyDocument)
     if (r.Type === 'AWS::IAM::Role') for (const p of r.Properties.Policies ?? []) documents.push(p.PolicyDocument)
   }
   assert.ok(documents.length >= 6)
+  let named = 0
   for (const doc of documents) {
     for (const s of doc.Statement.filter((s: any) => !isXrayWrite(s))) {
       const text = JSON.stringify([s.Action, s.Resource])
-      assert.ok(!text.includes('*'), `wildcard in ${text}`)
+      if (isNamedAgentWildcard(s)) named++
+      else assert.ok(!text.includes('*'), `wildcard in ${text}`)
     }
   }
+  // The model through its profile, the runtime's logs, and each Identity Pool role's endpoints.
+  assert.equal(named, 4)
+  // Negative control: a bare wildcard is not mistaken for a named one.
+  assert.equal(isNamedAgentWildcard({ Action: 'bedrock:InvokeModel', Resource: 'arn:aws:bedrock:*::foundation-model/*' }), false)
+  assert.equal(isNamedAgentWildcard({ Action: 'logs:PutLogEvents', Resource: 'arn:aws:logs:*:*:log-group:*' }), false)
 })
 
 test('the gateway role can invoke exactly the five functions and the interceptor when on, and only the service can assume it', () => {
@@ -259,4 +287,49 @@ test('a stack without SES deploys only when the daily email cap is accepted', ()
   assert.deepEqual(rule.RuleCondition, { 'Fn::Equals': [{ Ref: 'SesIdentityArn' }, ''] })
   assert.deepEqual(rule.Assertions[0].Assert, { 'Fn::Equals': [{ Ref: 'AcceptCognitoEmailCap' }, 'true'] })
   assert.equal(template.toJSON().Parameters.AcceptCognitoEmailCap.Default, 'false')
+})
+
+test("the agent's runtime runs the code package as infra/agentcore/agent-runtime.json says, wired to the Gateway", () => {
+  const runtime = resources[logicalIdOf('AWS::BedrockAgentCore::Runtime', 'AgentRuntime')]
+  assert.equal(runtime.Condition, 'RuntimeEnabled')
+  const props = runtime.Properties
+  assert.deepEqual(props.AgentRuntimeArtifact.CodeConfiguration, {
+    Code: { S3: { Bucket: { Ref: 'AgentCodeBucket' }, Prefix: { Ref: 'AgentCodeKey' } } },
+    EntryPoint: agentRuntime.entry_point,
+    Runtime: agentRuntime.runtime,
+  })
+  assert.deepEqual(props.RequestHeaderConfiguration, { RequestHeaderAllowlist: agentRuntime.request_header_allowlist })
+  assert.equal(props.ProtocolConfiguration, 'HTTP')
+  assert.deepEqual(props.NetworkConfiguration, { NetworkMode: 'PUBLIC' })
+  const env = props.EnvironmentVariables
+  assert.deepEqual(env.AGENT_GATEWAY_URL, { 'Fn::GetAtt': [logicalIdOf('AWS::BedrockAgentCore::Gateway', 'Gateway'), 'GatewayUrl'] })
+  assert.deepEqual(env.AGENT_MODEL, { Ref: 'AgentModel' })
+  for (const [k, v] of Object.entries(agentRuntime.environment)) assert.equal(env[k], v)
+  // The execution role: the Gateway, the model, its own logs; nothing else.
+  const role = resources[props.RoleArn['Fn::GetAtt'][0]]
+  const actions = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat())).sort()
+  assert.deepEqual([...new Set(actions)], [
+    'bedrock-agentcore:InvokeGateway', 'bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream',
+    'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents',
+  ])
+})
+
+test('the Identity Pool lets guests in by the basic flow, and each role may only invoke that runtime', () => {
+  const pool = resources[logicalIdOf('AWS::Cognito::IdentityPool', 'IdentityPool')]
+  assert.equal(pool.Condition, 'RuntimeEnabled')
+  assert.equal(pool.Properties.AllowUnauthenticatedIdentities, true)
+  assert.equal(pool.Properties.AllowClassicFlow, true)
+  assert.equal(pool.Properties.CognitoIdentityProviders[0].ServerSideTokenCheck, true)
+  const runtimeId = logicalIdOf('AWS::BedrockAgentCore::Runtime', 'AgentRuntime')
+  for (const [prefix, amr] of [['GuestRole', 'unauthenticated'], ['SignedInRole', 'authenticated']]) {
+    const role = resources[logicalIdOf('AWS::IAM::Role', prefix)]
+    const [trust] = role.Properties.AssumeRolePolicyDocument.Statement
+    assert.equal(trust.Action, 'sts:AssumeRoleWithWebIdentity')
+    assert.deepEqual(trust.Principal, { Federated: 'cognito-identity.amazonaws.com' })
+    assert.deepEqual(trust.Condition.StringEquals['cognito-identity.amazonaws.com:aud'], { Ref: logicalIdOf('AWS::Cognito::IdentityPool', 'IdentityPool') })
+    assert.equal(trust.Condition['ForAnyValue:StringLike']['cognito-identity.amazonaws.com:amr'], amr)
+    const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)
+    assert.deepEqual(statements.map((s: any) => s.Action), ['bedrock-agentcore:InvokeAgentRuntime'])
+    assert.ok(JSON.stringify(statements[0].Resource).includes(runtimeId))
+  }
 })
