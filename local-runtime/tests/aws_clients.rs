@@ -1,7 +1,9 @@
 //! AWS's own clients against the local Identity Pool, STS exchange and Runtime front door, as the
 //! chat page and a developer would point them: boto3 (pinned in scripts/requirements-local.txt)
 //! and the JavaScript SDK v3 (`@aws-sdk/client-bedrock-agentcore`, `client-cognito-identity` and
-//! `credential-providers`, pinned in clients/node/package-lock.json) through both Identity Pool flows, the guest-to-signed-in link and the merge, and every refusal
+//! `credential-providers`, pinned in clients/node/package-lock.json) through both Identity Pool flows,
+//! the guest-to-signed-in link and the merge, the contract package's AgentCore module (the page's
+//! credentials and InvokeAgentRuntime turns) on that SDK, and every refusal
 //! the front door owes (a wrong signature, an unknown key, expired credentials, a short session
 //! id, a guest's enhanced-flow credentials). The agent behind it is a stand-in that echoes the
 //! headers it received, in two SSE chunks, so the allowlist and the streaming show from outside.
@@ -115,6 +117,14 @@ async fn boto3_signs_in_through_the_identity_pool_and_invokes_the_runtime() {
             .join("node/node_modules/@aws-sdk/client-bedrock-agentcore")
             .is_dir(),
         "the JavaScript SDK is not installed: run `npm ci` in local-runtime/clients/node (scripts/test does)"
+    );
+    assert!(
+        root.join("packages/contract/dist/src/agentcore.js")
+            .is_file()
+            && root
+                .join("packages/contract/node_modules/@aws-sdk/credential-providers")
+                .is_dir(),
+        "the contract package is not built: run `npm ci && npm run build` in packages/contract (scripts/test does)"
     );
     // The suites block on their process; the servers keep serving on the runtime's workers.
     let (boto3, node) = tokio::task::spawn_blocking(move || {

@@ -1,7 +1,8 @@
-// An AI SDK `ChatTransport` for the booking agent on AgentCore Runtime's contract (agent/): it posts
+// An AI SDK `ChatTransport` for the booking agent on AgentCore Runtime's contract (agent/): it sends
 // only the new message, with the conversation's session id and, once signed in, the guest's access
-// token in a header; it turns the agent's SSE answer into UI message chunks for the SDK's chat state;
-// and it follows the session rules:
+// token in a header — to AgentCore Runtime with AWS's own client (`invoke`, see agentcore.ts), or by
+// a plain POST to an `/invocations` URL (`api`); it turns the agent's SSE answer into UI message
+// chunks for the SDK's chat state; and it follows the session rules:
 // - no authenticated request before an `auth_tokens` event delivered a session;
 // - that event is stored (SessionStore) and reaches the chat state without its tokens, so no later
 //   request body, message history or rendered part holds one;
@@ -22,10 +23,25 @@ export const GUEST_TOKEN_HEADER = 'X-Guest-Authorization'
 /** The token fields the chat state never gets. */
 export const TOKEN_FIELDS = ['id_token', 'access_token', 'refresh_token', 'session_token'] as const
 
+/** One turn for the agent: its session id, the headers the agent reads (the session id header,
+ * `content-type`, and the guest-token header once signed in) and the JSON body. */
+export interface AgentTurn {
+  sessionId: string
+  headers: Record<string, string>
+  body: string
+  signal?: AbortSignal
+}
+
+/** Sends a turn and answers with the agent's SSE stream as a `Response` (a status of 5xx or a
+ * thrown network error is retried with backoff, like a POST). */
+export type AgentInvoker = (turn: AgentTurn) => Promise<Response>
+
 export interface AgentCoreTransportOptions {
-  /** The agent's invocation URL: locally its `/invocations`; deployed, your backend's route that
-   * calls `InvokeAgentRuntime` with the session id and passes the token header on. */
-  api: string
+  /** How a turn reaches the agent: `agentRuntimeInvoker` (agentcore.ts) calls AgentCore Runtime's
+   * InvokeAgentRuntime with Identity Pool credentials. Without it, turns are POSTed to `api`. */
+  invoke?: AgentInvoker
+  /** The agent's `/invocations` URL, for an agent reached directly (local development). */
+  api?: string
   /** The `refresh` function over HTTP (a function URL or API route). */
   refreshUrl: string
   /** The `sign_out` function over HTTP, for `signOut()` (a sign-out button: a conversation that
@@ -82,9 +98,15 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
   private readonly fetch: typeof globalThis.fetch
   private readonly backoff: readonly number[]
 
+  private readonly invoke: AgentInvoker
+
   constructor(private readonly options: AgentCoreTransportOptions) {
     this.fetch = options.fetch ?? globalThis.fetch.bind(globalThis)
     this.backoff = options.backoffMs ?? [250, 500, 1000]
+    const { invoke, api } = options
+    if (invoke) this.invoke = invoke
+    else if (api) this.invoke = (turn) => this.fetch(api, { method: 'POST', headers: turn.headers, body: turn.body, signal: turn.signal })
+    else throw new TypeError('AgentCoreChatTransport needs `invoke` (AgentCore Runtime) or `api` (an /invocations URL)')
   }
 
   async sendMessages(options: SendOptions<M>): Promise<ReadableStream<UIMessageChunk>> {
@@ -153,7 +175,8 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
       [this.options.sessionIdHeader ?? SESSION_ID_HEADER]: sessionId,
     }
     if (session) headers[this.options.tokenHeader ?? GUEST_TOKEN_HEADER] = `Bearer ${session.accessToken}`
-    const response = await this.post(this.options.api, headers, JSON.stringify({ prompt: text }), signal)
+    const body = JSON.stringify({ prompt: text })
+    const response = await this.retrying(() => this.invoke({ sessionId, headers, body, signal }), signal)
     if (!response.ok || !response.body) {
       if (!isRetry) emit({ type: 'start' } as UIMessageChunk)
       emit({ type: 'error', errorText: 'The assistant is not available right now.' } as UIMessageChunk)
@@ -229,11 +252,16 @@ export class AgentCoreChatTransport<M extends UIMessage = UIMessage> implements 
   }
 
   /** POST with retries on network errors and 5xx answers. */
-  private async post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<Response> {
+  private post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal | undefined): Promise<Response> {
+    return this.retrying(() => this.fetch(url, { method: 'POST', headers, body, signal }), signal)
+  }
+
+  /** `send` again after network errors and 5xx answers, with backoff. */
+  private async retrying(send: () => Promise<Response>, signal: AbortSignal | undefined): Promise<Response> {
     for (let attempt = 0; ; attempt++) {
       const last = attempt >= this.backoff.length
       try {
-        const response = await this.fetch(url, { method: 'POST', headers, body, signal })
+        const response = await send()
         if (response.status < 500 || last) return response
       } catch (error) {
         if (last || signal?.aborted) throw error

@@ -12,6 +12,8 @@ import {
   SESSION_ID_HEADER,
   SessionStore,
   isTokenDeliveryEvent,
+  sessionIdOf,
+  type AgentTurn,
   type KeyValueStorage,
 } from '../src/index.js'
 import { captured } from './captured.js'
@@ -316,4 +318,57 @@ test('the session is stored and renewed without an onSessionChange listener', as
   assert.equal(store.get()?.accessToken, event.access_token)
   await send(t, 'show my reservations')
   assert.equal(store.get()?.accessToken, refreshed.access_token)
+})
+
+test('with `invoke`, each turn goes to the invoker: the session id, the token header once signed in, only the prompt in the body', async () => {
+  const event = captured('token-delivery-event')
+  assert.ok(isTokenDeliveryEvent(event))
+  const store = new SessionStore(new MemoryStorage())
+  const turns: AgentTurn[] = []
+  const answers = [toolTurn('verify_otp', event), agentStream('ask-email')]
+  const { fetch, sent } = scripted([])
+  const t = new AgentCoreChatTransport({
+    invoke: async (turn) => {
+      turns.push(turn)
+      return new Response(answers.shift() ?? '', { headers: { 'content-type': 'text/event-stream' } })
+    },
+    refreshUrl: 'http://functions.test/refresh',
+    store,
+    fetch,
+    backoffMs: [0],
+  })
+  await send(t, '12345678', 'chat-7')
+  await send(t, 'show my reservations', 'chat-7')
+  assert.equal(sent.length, 0, 'no POST: the invoker carried both turns')
+  assert.deepEqual(turns.map((turn) => turn.sessionId), [sessionIdOf('chat-7'), sessionIdOf('chat-7')])
+  assert.equal(turns[0]?.headers[GUEST_TOKEN_HEADER], undefined)
+  assert.equal(turns[1]?.headers[GUEST_TOKEN_HEADER], `Bearer ${event.access_token}`)
+  assert.deepEqual(turns.map((turn) => JSON.parse(turn.body)), [{ prompt: '12345678' }, { prompt: 'show my reservations' }])
+  for (const turn of turns) assert.ok(!turn.body.includes(event.access_token) && !turn.body.includes(event.refresh_token))
+})
+
+test("an invoker's 5xx answers and network errors are retried like a POST's", async () => {
+  const answers: (Response | Error)[] = [new TypeError('fetch failed'), new Response('', { status: 503 }), new Response(agentStream('ask-email'))]
+  let calls = 0
+  const t = new AgentCoreChatTransport({
+    invoke: async () => {
+      calls++
+      const answer = answers.shift()
+      if (answer instanceof Error) throw answer
+      return answer ?? new Response('', { status: 500 })
+    },
+    refreshUrl: 'http://functions.test/refresh',
+    store: new SessionStore(new MemoryStorage()),
+    backoffMs: [0, 0, 0],
+  })
+  const chunks = await send(t, 'hello')
+  assert.equal(calls, 3)
+  assert.ok(chunks.some((c) => c.type === 'text-delta'))
+})
+
+test('a transport with neither `invoke` nor `api` is refused when built', () => {
+  assert.throws(
+    () => new AgentCoreChatTransport({ refreshUrl: 'http://functions.test/refresh', store: new SessionStore(new MemoryStorage()) }),
+    /needs `invoke`/,
+  )
 })
