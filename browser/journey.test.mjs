@@ -1,7 +1,8 @@
 // The sign-in journey as a guest meets it, through the whole topology (topology.mjs): Debian's
-// Chromium (playwright-core) on the chat page (the `ai` chat state with AgentCoreChatTransport) →
-// the agent (Strands on bedrock-agentcore, scripted model) → the local AgentCore Gateway → the
-// functions → the Cognito stand-in and DynamoDB. Screenshots of every step go to
+// Chromium (playwright-core) on the chat page (the `ai` chat state with AgentCoreChatTransport,
+// each turn an InvokeAgentRuntime call of AWS's JavaScript SDK signed with Identity Pool
+// credentials) → the Runtime front door (local-runtime) → the agent (Strands on bedrock-agentcore,
+// scripted model) → the local AgentCore Gateway → the functions → the Cognito stand-in and DynamoDB. Screenshots of every step go to
 // target/browser-journey/. A stock AI SDK client (DefaultChatTransport) talks to the same agent.
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
@@ -18,8 +19,16 @@ const SESSION_HEADER = 'x-amzn-bedrock-agentcore-runtime-session-id'
 let topology
 let browser
 let page
-/** Every request the page made to the agent and to the functions, in order. */
+/** Every request the page made to the agent (through the Runtime front door) and to the
+ * functions, in order; `key` is the access key that signed an agent request. */
 const requests = []
+/** The role each access key the page got from STS was issued for. */
+const roles = new Map()
+/** The Identity Pool calls the page made: `[operation, with a login]`. */
+const identityCalls = []
+const isInvocation = (url) => url.startsWith(`${topology.runtime.endpoint}/runtimes/`)
+const roleOf = (request) => roles.get(request.key)
+const storedIdentity = () => page.evaluate(() => localStorage.getItem('booking_identity'))
 
 before(async () => {
   topology = await startTopology()
@@ -31,10 +40,23 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1000, height: 760 } })
   page.on('request', (request) => {
     const url = request.url()
-    const kind = url === topology.agentUrl ? 'agent' : url === topology.refreshUrl ? 'refresh' : url === topology.signOutUrl ? 'sign-out' : null
+    const headers = request.headers()
+    const target = headers['x-amz-target']
+    if (request.method() === 'POST' && target?.startsWith('AWSCognitoIdentityService.')) {
+      identityCalls.push([target.slice('AWSCognitoIdentityService.'.length), 'Logins' in JSON.parse(request.postData() ?? '{}')])
+    }
+    const kind = isInvocation(url) ? 'agent' : url === topology.refreshUrl ? 'refresh' : url === topology.signOutUrl ? 'sign-out' : null
     if (kind && request.method() === 'POST') {
-      const headers = request.headers()
-      requests.push({ kind, token: headers[TOKEN_HEADER] ?? null, session: headers[SESSION_HEADER] ?? null, body: request.postData() ?? '' })
+      const key = /Credential=([^/]+)\//.exec(headers.authorization ?? '')?.[1] ?? null
+      requests.push({ kind, token: headers[TOKEN_HEADER] ?? null, session: headers[SESSION_HEADER] ?? null, key, body: request.postData() ?? '' })
+    }
+  })
+  page.on('response', async (response) => {
+    const request = response.request()
+    const form = new URLSearchParams(request.postData() ?? '')
+    if (request.method() === 'POST' && form.get('Action') === 'AssumeRoleWithWebIdentity') {
+      const key = /<AccessKeyId>([^<]+)</.exec(await response.text())?.[1]
+      if (key) roles.set(key, form.get('RoleArn'))
     }
   })
   await open()
@@ -86,18 +108,25 @@ async function signIn(email) {
 }
 
 const secrets = []
+/** The identity the page chatted under as a guest, before signing in. */
+let guestIdentity
 
 /** One turn of a stock AI SDK client: the assistant message it builds. */
 const stockTurn = async (transport, chatId, text) => (await turn(transport, chatId, text)).message
 
-test('asking for bookings before signing in sends no token and asks for the email', async () => {
+test('asking for bookings before signing in sends no token and asks for the email, signed as a guest', async () => {
   await shot('01-start')
   const sent = await say('Can you show my bookings?')
   assert.deepEqual(sent.map((r) => [r.kind, r.token]), [['agent', null]])
   assert.match(await lastAssistant(), /sign you in.*email address/)
+  // Anonymous: the basic flow's GetId and GetOpenIdToken without a login, then the guest role.
+  assert.deepEqual(identityCalls, [['GetId', false], ['GetOpenIdToken', false]])
+  assert.equal(roleOf(sent[0]), topology.runtime.guestRoleArn)
+  assert.match(await storedIdentity(), /^eu-west-1:/)
 })
 
 test('signing in with the code from the inbox stores the session, and no token enters the chat', async () => {
+  guestIdentity = await storedIdentity()
   // Short-lived access tokens for this sign-in, to let one expire below.
   await configurePool({ access_token_validity_seconds: 3 })
   const session = await signIn(topology.demoEmail)
@@ -136,6 +165,10 @@ test('an expired access token: the page renews it over HTTP once and the agent a
     sent.map((r) => [r.kind, r.token]),
     [['agent', `Bearer ${expired}`], ['refresh', null], ['agent', `Bearer ${renewed.accessToken}`]],
   )
+  // Signed in, the turns are signed for the same identity, upgraded with the ID token.
+  assert.deepEqual(sent.filter((r) => r.kind === 'agent').map(roleOf), [topology.runtime.signedInRoleArn, topology.runtime.signedInRoleArn])
+  assert.ok(identityCalls.some(([operation, login]) => operation === 'GetOpenIdToken' && login))
+  assert.equal(await storedIdentity(), guestIdentity, 'the guest identity, now signed in')
   assert.notEqual(renewed.accessToken, expired)
   secrets.push(renewed.accessToken, renewed.refreshToken, renewed.idToken)
   const answer = await lastAssistant()
@@ -145,7 +178,7 @@ test('an expired access token: the page renews it over HTTP once and the agent a
 
 test('a dropped connection is retried with backoff', async () => {
   let aborted = 0
-  const route = topology.agentUrl
+  const route = (url) => isInvocation(url.href)
   await page.route(route, (r) => (aborted++ === 0 ? r.abort('connectionreset') : r.continue()))
   await say('And my bookings again?')
   await page.unroute(route)
@@ -163,8 +196,12 @@ test('signing out in the chat ends the session; later requests carry no token', 
   assert.equal(await storedSession(), null)
   assert.match(await lastAssistant(), /signed out/i)
   await shot('04-signed-out')
+  const signedInIdentity = await storedIdentity()
   const after = await say('Show my bookings')
   assert.equal(after[0].token, null)
+  // Anonymous again: a guest's credentials, for a new identity (the old one is signed in).
+  assert.equal(roleOf(after[0]), topology.runtime.guestRoleArn)
+  assert.notEqual(await storedIdentity(), signedInIdentity)
 })
 
 test('a reloaded page sends its stored token; a stale one is refreshed by the page once', async () => {
@@ -183,6 +220,7 @@ test('a reloaded page sends its stored token; a stale one is refreshed by the pa
   )
   const renewed = await storedSession()
   assert.equal(sent[0].token, `Bearer ${session.accessToken}`)
+  assert.equal(roleOf(sent[0]), topology.runtime.signedInRoleArn, 'the reloaded page is still signed in to the Identity Pool')
   assert.equal(sent[2].token, `Bearer ${renewed.accessToken}`)
   secrets.push(renewed.accessToken, renewed.refreshToken, renewed.idToken)
   assert.match(await lastAssistant(), /no reservations/)

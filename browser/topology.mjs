@@ -1,8 +1,9 @@
 // The production topology on loopback, for a person (start.mjs) and for the browser tests: the chat
 // page (bundled by esbuild: the `ai` package's chat state with the contract package's
-// AgentCoreChatTransport) on its own origin, the agent (agent/, Strands on bedrock-agentcore) with
-// CORS for that origin, and local-stack's `stack` (the local AgentCore Gateway, the functions under
-// `cargo lambda watch`, the Cognito stand-in, moto's DynamoDB). Every server binds 127.0.0.1 on a
+// AgentCoreChatTransport and its AgentCore module, on AWS's JavaScript SDK) on its own origin; the
+// Runtime front door and Identity Pool (local-runtime) it signs its turns for; the agent (agent/,
+// Strands on bedrock-agentcore) behind that door; and local-stack's `stack` (the local AgentCore
+// Gateway, the functions under `cargo lambda watch`, the Cognito stand-in, moto's DynamoDB). Every server binds 127.0.0.1 on a
 // free port; stop() ends them all.
 import { spawn } from 'node:child_process'
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
@@ -24,6 +25,10 @@ export async function bundle() {
     target: 'es2022',
     write: false,
     logLevel: 'error',
+    // credential-providers maps its entry to index.browser.js with an extension-less `browser`
+    // key that esbuild does not match against the `module` entry (index.js), which would pull the
+    // Node-only providers in: name the browser entry, as the package's own map does.
+    alias: { '@aws-sdk/credential-providers': `${root}packages/contract/node_modules/@aws-sdk/credential-providers/dist-es/index.browser.js` },
   })
   return result.outputFiles[0].text
 }
@@ -112,9 +117,29 @@ export async function startTopology({ logs = `${root}target/browser-journey`, ag
       return { url: `${url}/invocations`, log }
     }
     const agent = await startAgent('agent', agentEnv)
-    // agentUrl is the invocation URL the page posts to.
-    config = { agentUrl: agent.url, refreshUrl: endpoints.refresh_url, signOutUrl: endpoints.sign_out_url }
-    return { pageUrl, standin: endpoints.standin, ...config, demoEmail: endpoints.demo.email, agentLog: agent.log, startAgent, stop }
+    // The Runtime front door and Identity Pool (local-runtime) in front of the agent, as AgentCore
+    // is deployed: the page signs each turn with Identity Pool credentials and sends it there.
+    const frontDoor = spawn('cargo', ['run', '--quiet', '--locked', '-p', 'local-runtime', '--',
+      '--user-pool-url', endpoints.standin, '--user-pool', endpoints.agent_env.USER_POOL_ID,
+      '--client-id', endpoints.agent_env.USER_POOL_CLIENT_ID, '--agent-url', agent.url.replace(/\/invocations$/, '')], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    children.push(frontDoor)
+    const door = await firstLine(frontDoor, 'the Runtime front door', (line) => (line.startsWith('{') ? JSON.parse(line) : null), 600_000)
+    // What a deployed stack's outputs give the page (README: "The deployed topology").
+    const runtime = {
+      region: door.region,
+      endpoint: door.endpoint,
+      identityPoolId: door.identity_pool_id,
+      guestRoleArn: door.guest_role,
+      signedInRoleArn: door.signed_in_role,
+      userPoolProvider: door.user_pool_provider,
+      agentRuntimeArn: door.runtime_arn,
+    }
+    config = { runtime, refreshUrl: endpoints.refresh_url, signOutUrl: endpoints.sign_out_url }
+    // agentUrl is the agent's own /invocations, behind the front door, for callers that skip it.
+    return { pageUrl, standin: endpoints.standin, ...config, agentUrl: agent.url, demoEmail: endpoints.demo.email, agentLog: agent.log, startAgent, stop }
   } catch (error) {
     await stop()
     throw error

@@ -1,7 +1,10 @@
 // The chat page: the `ai` package's chat (AbstractChat, with a page-rendering state) over the
-// contract package's AgentCoreChatTransport, which talks to the agent and keeps the session
-// (localStorage `booking_session`) by the contract's rules. Tokens never reach the chat state.
+// contract package's AgentCoreChatTransport, which sends each turn to AgentCore Runtime with AWS's
+// own client, signed with Identity Pool credentials (a guest's, then the same identity signed in),
+// and keeps the session (localStorage `booking_session`) by the contract's rules. Tokens never
+// reach the chat state. No backend of its own: /config.json is what the stack's outputs say.
 import { AbstractChat } from 'ai'
+import { IdentityPoolCredentials, agentRuntimeInvoker } from '../../packages/contract/src/agentcore.ts'
 import { AgentCoreChatTransport, SessionStore } from '../../packages/contract/src/index.ts'
 
 /** Cognito's email codes are 8 digits: a complete one is sent as soon as it is typed. */
@@ -77,8 +80,14 @@ function render() {
 }
 
 const config = await fetch('/config.json').then((r) => r.json())
+const identity = new IdentityPoolCredentials(config.runtime, store, window.localStorage)
 const transport = new AgentCoreChatTransport({
-  api: config.agentUrl,
+  invoke: agentRuntimeInvoker({
+    region: config.runtime.region,
+    endpoint: config.runtime.endpoint,
+    agentRuntimeArn: config.runtime.agentRuntimeArn,
+    credentials: () => identity.credentials(),
+  }),
   refreshUrl: config.refreshUrl,
   signOutUrl: config.signOutUrl,
   store,

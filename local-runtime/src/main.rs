@@ -7,8 +7,9 @@
 //!
 //! Without `--allow-header` the allowlist is the deployed one (infra/agentcore/agent-runtime.json).
 //!
-//! It prints `{"endpoint": …, "identity_pool_id": …, "runtime_arn": …, "guest_role": …,
-//! "signed_in_role": …}` once it listens.
+//! It prints `{"endpoint": …, "region": …, "identity_pool_id": …, "runtime_arn": …, "guest_role": …,
+//! "signed_in_role": …, "user_pool_provider": …}` once it listens: what a deployed stack's outputs
+//! give the page.
 
 use std::sync::Arc;
 
@@ -78,8 +79,9 @@ async fn main() -> std::process::ExitCode {
     let c = &runtime.config;
     println!(
         "{}",
-        serde_json::json!({"endpoint": endpoint, "identity_pool_id": c.identity_pool_id,
-            "runtime_arn": c.runtime_arn, "guest_role": c.guest_role, "signed_in_role": c.signed_in_role})
+        serde_json::json!({"endpoint": endpoint, "region": c.region, "identity_pool_id": c.identity_pool_id,
+            "runtime_arn": c.runtime_arn, "guest_role": c.guest_role, "signed_in_role": c.signed_in_role,
+            "user_pool_provider": c.provider.name})
     );
     tokio::select! {
         () = local_runtime::serve(listener, runtime.clone()) => {}
