@@ -10,6 +10,7 @@ import { DefaultChatTransport } from 'ai'
 import { chromium } from 'playwright-core'
 import { root, startTopology } from './topology.mjs'
 import { turn } from './turn.mjs'
+import { walk } from './walk.mjs'
 
 const shots = `${root}target/browser-journey`
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -274,4 +275,17 @@ test('a stock DefaultChatTransport holds a conversation with the agent, no adapt
   const started = second.parts.find((p) => p.type === 'tool-initiate_login')
   assert.equal(started.state, 'output-available')
   assert.equal(started.output.success, true)
+})
+
+test("README command 1's walk through the front door (walk.mjs) passes each step, and stops at one that fails", async () => {
+  const printed = []
+  const steps = await walk(topology, { email: `walk.${Date.now()}@example.com`, bookings: /no reservations/, print: (line) => printed.push(line) })
+  assert.equal(steps.length, 8)
+  assert.equal(printed.filter((line) => line.startsWith('✓')).length, 8)
+  assert.ok(!printed.some((line) => line.startsWith('✗')))
+  // Negative control: bookings the guest does not have stop the walk at that step.
+  await assert.rejects(
+    walk(topology, { email: `walk.control.${Date.now()}@example.com`, bookings: /RES-NOT-THERE/, print: () => {} }),
+    /see your bookings/,
+  )
 })
