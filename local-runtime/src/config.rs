@@ -30,6 +30,9 @@ pub struct Config {
     pub agent_url: String,
     /// How long issued credentials live (STS's default for a web identity: an hour).
     pub credential_seconds: i64,
+    /// Whether the Runtime's data plane answers a browser's CORS preflight. AWS does not document
+    /// it (README: "Where AWS is silent"); `false` plays the alternative for scripts/conformance.
+    pub runtime_cors: bool,
 }
 
 impl Config {
@@ -53,6 +56,7 @@ impl Config {
             allowed_headers,
             agent_url,
             credential_seconds: 3600,
+            runtime_cors: true,
             region,
             account,
         }

@@ -141,7 +141,19 @@ impl LocalRuntime {
     }
 
     async fn handle(self: Arc<Self>, req: Request) -> Response {
+        // Cognito Identity and STS answer browsers; whether the Runtime's data plane does is the
+        // `runtime_cors` assumption.
+        let browsers_welcome =
+            self.config.runtime_cors || Self::invocation_arn(req.uri().path()).is_none();
         if req.method() == Method::OPTIONS {
+            if !browsers_welcome {
+                return AwsError::new(
+                    403,
+                    "MissingAuthenticationTokenException",
+                    "Missing Authentication Token",
+                )
+                .rest_json(&uuid::Uuid::new_v4().to_string());
+            }
             let mut response = loopback_http::respond(StatusCode::OK, "text/plain", "");
             if let Some(asked) = req.headers().get("access-control-request-headers") {
                 response
@@ -152,7 +164,9 @@ impl LocalRuntime {
             return response;
         }
         let mut response = self.route(req).await;
-        cors(&mut response);
+        if browsers_welcome {
+            cors(&mut response);
+        }
         response
     }
 

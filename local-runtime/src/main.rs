@@ -2,7 +2,8 @@
 //!
 //! ```sh
 //! local-runtime --user-pool-url http://127.0.0.1:<stand-in port> --user-pool eu-west-1_LocalPool1 \
-//!   --client-id <app client> --agent-url http://127.0.0.1:8080 [--port 0] [--allow-header NAME]…
+//!   --client-id <app client> --agent-url http://127.0.0.1:8080 [--port 0] [--allow-header NAME]… \
+//!   [--no-runtime-cors]
 //! ```
 //!
 //! Without `--allow-header` the allowlist is the deployed one (infra/agentcore/agent-runtime.json).
@@ -30,7 +31,7 @@ async fn main() -> std::process::ExitCode {
         flag(&args, "--agent-url"),
     ) else {
         eprintln!(
-            "usage: local-runtime --user-pool-url URL --user-pool ID --client-id ID --agent-url URL [--port N] [--allow-header NAME]…"
+            "usage: local-runtime --user-pool-url URL --user-pool ID --client-id ID --agent-url URL [--port N] [--allow-header NAME]… [--no-runtime-cors]"
         );
         return std::process::ExitCode::from(2);
     };
@@ -58,7 +59,10 @@ async fn main() -> std::process::ExitCode {
     let port: u16 = flag(&args, "--port")
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
-    let runtime = match LocalRuntime::new(Config::local(provider, agent_url, headers)) {
+    let mut config = Config::local(provider, agent_url, headers);
+    // Play AgentCore's data plane refusing browsers (scripts/conformance --alternatives).
+    config.runtime_cors = !args.iter().any(|a| a == "--no-runtime-cors");
+    let runtime = match LocalRuntime::new(config) {
         Ok(runtime) => Arc::new(runtime),
         Err(e) => {
             eprintln!("{e}");

@@ -9,8 +9,8 @@ GetFunctionConfiguration on verify-otp) and an address
 the operator can read that has no user in the pool yet: it creates that user, signs it in three
 times (three emailed codes; four with --slow), and deletes it at the end.
 
-`--local` starts the local stack and runs the same probes against the Cognito stand-in and the
-local Gateway; `--alternatives` sets the stand-in and the Gateway to the alternative of every
+`--local` starts the local stack and runs the same probes against the Cognito stand-in, the
+local Gateway and the local Runtime front door; `--alternatives` sets the stand-in and the Gateway to the alternative of every
 assumption, so both ways are checked (README command 2 runs both).
 """
 
@@ -84,6 +84,11 @@ def deployed(args: argparse.Namespace, versions: list[str], header: str,
     attempts = verify_otp.get("Environment", {}).get("Variables", {}).get("OTP_MAX_ATTEMPTS", "3")
     url = outputs.get("GatewayUrl")
     gateway = Gateway(url, SigV4(session.get_credentials(), session.region_name)) if url else None
+    runtime_arn = outputs.get("AgentRuntimeArn")
+    # The data plane's endpoint as botocore resolves it for this Region.
+    agentcore = session.client("bedrock-agentcore")
+    runtime_url = probes.runtime_invocation_url(agentcore.meta.endpoint_url, runtime_arn) if runtime_arn else None
+    origins = [o.strip() for o in (parameters.get("CorsAllowedOrigins") or "").split(",") if o.strip()]
     return probes.Context(
         pool=Pool(idp, outputs["UserPoolId"], outputs["UserPoolClientId"], mailbox),
         address=args.email, gateway=gateway,
@@ -91,7 +96,8 @@ def deployed(args: argparse.Namespace, versions: list[str], header: str,
         guest_header=header, versions=versions, agent_version=args.agent_version,
         session_validity_seconds=60 * int(client.get("AuthSessionValidity", 3)),
         otp_max_attempts=int(attempts),
-        slow=args.slow)
+        slow=args.slow, runtime_url=runtime_url,
+        **({"page_origin": origins[0]} if origins else {}))
 
 
 def main() -> int:

@@ -1,5 +1,6 @@
 """The local stack for `--local`: local-stack's `stack` binary (the Cognito stand-in, moto, the
-functions, the local Gateways), set up as the deployed stack is, or with every alternative."""
+functions, the local Gateways) and local-runtime's front door, set up as the deployed stack is, or
+with every alternative."""
 
 from __future__ import annotations
 
@@ -43,6 +44,21 @@ class LocalStack:
         self.endpoints = json.loads(line)
         self.alternatives = alternatives
         self.configure(AS_DEPLOYED | (ALTERNATIVES if alternatives else {}))
+        self.runtime = None
+        env = self.endpoints["agent_env"]
+        # The Runtime front door; no agent behind it: the probe only asks what a browser asks first.
+        command = ["cargo", "run", "--quiet", "--locked", "-p", "local-runtime", "--",
+                   "--user-pool-url", self.endpoints["standin"], "--user-pool", env["USER_POOL_ID"],
+                   "--client-id", env["USER_POOL_CLIENT_ID"], "--agent-url", "http://127.0.0.1:9"]
+        if alternatives:
+            command.append("--no-runtime-cors")
+        self.runtime = subprocess.Popen(command, cwd=root, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.PIPE, text=True)
+        line = self.runtime.stdout.readline() if self.runtime.stdout else ""
+        if not line:
+            self.stop()
+            raise RuntimeError(f"local-runtime did not start (exit {self.runtime.poll()})")
+        self.front_door = json.loads(line)
 
     def configure(self, patch: dict) -> None:
         request = urllib.request.Request(self.endpoints["standin"] + "/_config", method="POST",
@@ -69,9 +85,14 @@ class LocalStack:
             gateway_intercepted=Gateway(self.endpoints["gateway_intercepted"], auth),
             intercepted=False, otp_max_attempts=LOCAL_OTP_MAX_ATTEMPTS, guest_header=header, versions=versions,
             agent_version=agent_version, session_validity_seconds=AS_DEPLOYED["session_validity_seconds"],
-            slow=True, spend_email_quota=self.spend_email_quota)
+            slow=True, spend_email_quota=self.spend_email_quota,
+            runtime_url=probes.runtime_invocation_url(self.front_door["endpoint"], self.front_door["runtime_arn"]),
+            page_origin="http://127.0.0.1:5173")
 
     def stop(self) -> None:
+        if getattr(self, "runtime", None) is not None:
+            self.runtime.terminate()
+            self.runtime.wait(timeout=30)
         # Closing its stdin stops the stack and every process it started.
         if self.process.stdin:
             self.process.stdin.close()

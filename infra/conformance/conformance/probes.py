@@ -7,6 +7,9 @@ import asyncio
 import base64
 import json
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 from dataclasses import dataclass
 from typing import Callable
@@ -47,6 +50,10 @@ class Context:
     spend_email_quota: Callable[[], object] | None = None
     # Locally, the same Gateway with the guest-token interceptor in front.
     gateway_intercepted: Gateway | None = None
+    # The agent's InvokeAgentRuntime URL (None: the stack has no runtime), and an origin the
+    # chat page is served from.
+    runtime_url: str | None = None
+    page_origin: str = "https://chat.example.com"
 
 
 def run(ctx: Context) -> list[Finding]:
@@ -58,6 +65,7 @@ def run(ctx: Context) -> list[Finding]:
     findings.append(code_lifetime(ctx))
     findings.extend(protocol_versions(ctx))
     findings.append(email_cap(ctx))
+    findings.append(runtime_cors(ctx))
     return findings
 
 
@@ -314,3 +322,48 @@ def email_cap(ctx: Context) -> Finding:
     return Finding(name, assumption, observed, matches,
                    "EMAIL_QUOTA_EXCEEDED (not retryable) and EmailQuotaAlarm" if matches else
                    "RATE_LIMITED; UpstreamErrorsAlarm fires, EmailQuotaAlarm stays quiet", True)
+
+
+# The headers AWS's JavaScript SDK sets on an InvokeAgentRuntime request that a browser lets a
+# page set (not Host, Content-Length or User-Agent), and the guest's token header: the preflight
+# asks for all of them.
+INVOKE_HEADERS = [
+    "amz-sdk-invocation-id", "amz-sdk-request", "authorization", "content-type",
+    "x-amz-content-sha256", "x-amz-date", "x-amz-security-token", "x-amz-user-agent",
+    "x-amzn-bedrock-agentcore-runtime-session-id",
+]
+
+
+def runtime_invocation_url(endpoint: str, runtime_arn: str) -> str:
+    """Where InvokeAgentRuntime goes (the ARN URL-encoded in the path)
+    (https://docs.aws.amazon.com/bedrock-agentcore/latest/APIReference/API_InvokeAgentRuntime.html)."""
+    return f"{endpoint.rstrip('/')}/runtimes/{urllib.parse.quote(runtime_arn, safe='')}/invocations?qualifier=DEFAULT"
+
+
+def runtime_cors(ctx: Context) -> Finding:
+    """The preflight a browser sends before the page's first InvokeAgentRuntime."""
+    name = "runtime-cors"
+    assumption = "AgentCore Runtime's data plane answers a browser's CORS preflight for InvokeAgentRuntime"
+    if ctx.runtime_url is None:
+        return Finding(name, assumption, "not probed: the stack has no agent runtime (AgentCodeBucket empty)",
+                       None, "-", True)
+    asked = [*INVOKE_HEADERS, ctx.guest_header.lower()]
+    request = urllib.request.Request(ctx.runtime_url, method="OPTIONS", headers={
+        "Origin": ctx.page_origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": ",".join(asked)})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            status, headers = response.status, response.headers
+    except urllib.error.HTTPError as err:
+        status, headers = err.code, err.headers
+    origin = headers.get("Access-Control-Allow-Origin")
+    allowed = {h.strip().lower() for h in (headers.get("Access-Control-Allow-Headers") or "").split(",") if h.strip()}
+    missing = [] if "*" in allowed else [h for h in asked if h not in allowed]
+    answered = 200 <= status < 300 and origin in ("*", ctx.page_origin) and not missing
+    observed = (f"{status}; Access-Control-Allow-Origin: {origin or 'absent'}"
+                + (f"; headers not allowed: {', '.join(missing)}" if missing and origin else ""))
+    return Finding(name, assumption, observed, answered,
+                   "the page calls InvokeAgentRuntime from the browser with the Identity Pool's credentials"
+                   if answered else
+                   "a browser cannot call the runtime: the page needs a proxy of your own that calls "
+                   "InvokeAgentRuntime for it (this product ships none)", answered)

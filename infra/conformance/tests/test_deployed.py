@@ -92,6 +92,18 @@ class DeployedStack(unittest.TestCase):
         self.assertIsNone(ctx.gateway)
         self.assertFalse(ctx.intercepted)
         self.assertEqual((ctx.otp_max_attempts, ctx.session_validity_seconds), (3, 180))
+        self.assertIsNone(ctx.runtime_url)
+
+    def test_with_an_agent_runtime_it_asks_the_regions_data_plane_from_the_pages_origin(self):
+        arn = "arn:aws:bedrock-agentcore:eu-west-1:123456789012:runtime/booking_agent-AbCdEf1234"
+        ctx = self.context(
+            {"UserPoolId": POOL, "UserPoolClientId": CLIENT, "VerifyOtpFunctionArn": VERIFY_OTP, "AgentRuntimeArn": arn},
+            {"GuestTokenInterceptor": "false", "CorsAllowedOrigins": "https://chat.example.com,https://other.example.com"},
+            {}, 3)
+        self.assertEqual(ctx.runtime_url, "https://bedrock-agentcore.eu-west-1.amazonaws.com/runtimes/"
+                         "arn%3Aaws%3Abedrock-agentcore%3Aeu-west-1%3A123456789012%3Aruntime%2Fbooking_agent-AbCdEf1234"
+                         "/invocations?qualifier=DEFAULT")
+        self.assertEqual(ctx.page_origin, "https://chat.example.com")
 
 
 def email(to: str, body: str) -> bytes:

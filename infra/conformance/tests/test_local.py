@@ -22,11 +22,12 @@ ALTERNATIVE = {
     "same-second": True,
     "code-lifetime": True,
     "email-cap": True,
+    "runtime-cors": False,
 }
 EVERY = {
     "wrong-code", "client-context", "headers-reach-target", "headers-via-interceptor",
     "origin-jti", "revoke-rotated", "revoke-after-global", "same-second", "code-lifetime",
-    "protocol-versions", "modern-revision", "email-cap",
+    "protocol-versions", "modern-revision", "email-cap", "runtime-cors",
 }
 
 
@@ -66,6 +67,7 @@ class Conformance(unittest.TestCase):
         self.assertEqual(code, 1)
         self.assertIn("GuestTokenInterceptor=true", findings["headers-reach-target"]["product"])
         self.assertIn("CodeAttemptsPerSignIn=1", findings["wrong-code"]["product"])
+        self.assertIn("proxy", findings["runtime-cors"]["product"])
 
 
 if __name__ == "__main__":
