@@ -2,8 +2,8 @@
 // AgentCoreChatTransport with its AgentCore module (AWS's JavaScript SDK: Identity Pool
 // credentials, InvokeAgentRuntime) → the Runtime front door → the agent → the local Gateway → the
 // functions. README command 1 (scripts/journey) prints it; journey.test.mjs runs it too.
-import { IdentityPoolCredentials, agentRuntimeInvoker } from '../packages/contract/dist/src/agentcore.js'
-import { AgentCoreChatTransport, SessionStore } from '../packages/contract/dist/src/index.js'
+import { agentCoreChat } from '../packages/contract/dist/src/agentcore.js'
+import { SessionStore } from '../packages/contract/dist/src/index.js'
 import { turn } from './turn.mjs'
 
 class MemoryStorage {
@@ -16,17 +16,12 @@ class MemoryStorage {
 /** A page load on `storage`: its session store, Identity Pool credentials and transport. */
 function load(topology, storage) {
   const store = new SessionStore(storage)
-  const identity = new IdentityPoolCredentials(topology.runtime, store, storage)
-  const transport = new AgentCoreChatTransport({
-    invoke: agentRuntimeInvoker({
-      region: topology.runtime.region,
-      endpoint: topology.runtime.endpoint,
-      agentRuntimeArn: topology.runtime.agentRuntimeArn,
-      credentials: () => identity.credentials(),
-    }),
+  const { transport, identity } = agentCoreChat({
+    runtime: topology.runtime,
     refreshUrl: topology.refreshUrl,
     signOutUrl: topology.signOutUrl,
     store,
+    storage,
   })
   return { store, identity, transport, chatId: `walk-${crypto.randomUUID()}` }
 }

@@ -4,8 +4,8 @@
 // and keeps the session (localStorage `booking_session`) by the contract's rules. Tokens never
 // reach the chat state. No backend of its own: /config.json is what the stack's outputs say.
 import { AbstractChat } from 'ai'
-import { IdentityPoolCredentials, agentRuntimeInvoker } from '../../packages/contract/src/agentcore.ts'
-import { AgentCoreChatTransport, SessionStore } from '../../packages/contract/src/index.ts'
+import { agentCoreChat } from '../../packages/contract/src/agentcore.ts'
+import { SessionStore } from '../../packages/contract/src/index.ts'
 
 /** Cognito's email codes are 8 digits: a complete one is sent as soon as it is typed. */
 const CODE = /^\d{8}$/
@@ -80,17 +80,12 @@ function render() {
 }
 
 const config = await fetch('/config.json').then((r) => r.json())
-const identity = new IdentityPoolCredentials(config.runtime, store, window.localStorage)
-const transport = new AgentCoreChatTransport({
-  invoke: agentRuntimeInvoker({
-    region: config.runtime.region,
-    endpoint: config.runtime.endpoint,
-    agentRuntimeArn: config.runtime.agentRuntimeArn,
-    credentials: () => identity.credentials(),
-  }),
+const { transport } = agentCoreChat({
+  runtime: config.runtime,
   refreshUrl: config.refreshUrl,
   signOutUrl: config.signOutUrl,
   store,
+  storage: window.localStorage,
   onSessionChange: showSession,
 })
 const chat = new AbstractChat({ state, transport })

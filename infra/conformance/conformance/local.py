@@ -35,16 +35,12 @@ class LocalStack:
         command = ["cargo", "run", "--quiet", "--locked", "-p", "local-stack", "--bin", "stack"]
         if alternatives:
             command += ["--", "--gateway-headers-arrive-empty"]
+        self.runtime = None
         self.process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline() if self.process.stdout else ""
-        if not line:
-            self.stop()
-            raise RuntimeError(f"the local stack did not start (exit {self.process.poll()})")
-        self.endpoints = json.loads(line)
+        self.endpoints = self.ready(self.process, "the local stack")
         self.alternatives = alternatives
         self.configure(AS_DEPLOYED | (ALTERNATIVES if alternatives else {}))
-        self.runtime = None
         env = self.endpoints["agent_env"]
         # The Runtime front door; no agent behind it: the probe only asks what a browser asks first.
         command = ["cargo", "run", "--quiet", "--locked", "-p", "local-runtime", "--",
@@ -54,11 +50,15 @@ class LocalStack:
             command.append("--no-runtime-cors")
         self.runtime = subprocess.Popen(command, cwd=root, stdin=subprocess.DEVNULL,
                                         stdout=subprocess.PIPE, text=True)
-        line = self.runtime.stdout.readline() if self.runtime.stdout else ""
+        self.front_door = self.ready(self.runtime, "local-runtime")
+
+    def ready(self, process: subprocess.Popen, name: str) -> dict:
+        """The JSON line a server prints once it listens; everything is stopped when none comes."""
+        line = process.stdout.readline() if process.stdout else ""
         if not line:
             self.stop()
-            raise RuntimeError(f"local-runtime did not start (exit {self.runtime.poll()})")
-        self.front_door = json.loads(line)
+            raise RuntimeError(f"{name} did not start (exit {process.poll()})")
+        return json.loads(line)
 
     def configure(self, patch: dict) -> None:
         request = urllib.request.Request(self.endpoints["standin"] + "/_config", method="POST",
@@ -90,7 +90,7 @@ class LocalStack:
             page_origin="http://127.0.0.1:5173")
 
     def stop(self) -> None:
-        if getattr(self, "runtime", None) is not None:
+        if self.runtime is not None:
             self.runtime.terminate()
             self.runtime.wait(timeout=30)
         # Closing its stdin stops the stack and every process it started.

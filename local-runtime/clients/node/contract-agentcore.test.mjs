@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { IdentityPoolCredentials, agentRuntimeInvoker } from '../../../packages/contract/dist/src/agentcore.js'
 import { GUEST_TOKEN_HEADER, SessionStore } from '../../../packages/contract/dist/src/index.js'
+import { authenticate } from './standin.mjs'
 
 const env = process.env
 const region = env.REGION
@@ -49,26 +50,7 @@ async function turn({ invoke, sessions }) {
 }
 
 async function signIn(email) {
-  const standin = (target, body) =>
-    fetch(env.STANDIN_URL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityProviderService.${target}` },
-      body: JSON.stringify(body),
-    }).then((r) => r.json())
-  await standin('AdminCreateUser', {
-    UserPoolId: env.USER_POOL_ID, Username: email, MessageAction: 'SUPPRESS',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
-  })
-  const started = await standin('AdminInitiateAuth', {
-    UserPoolId: env.USER_POOL_ID, ClientId: env.CLIENT_ID, AuthFlow: 'USER_AUTH',
-    AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP' },
-  })
-  const inbox = await fetch(`${env.STANDIN_URL}/_inbox?email=${encodeURIComponent(email)}`).then((r) => r.json())
-  const done = await standin('AdminRespondToAuthChallenge', {
-    UserPoolId: env.USER_POOL_ID, ClientId: env.CLIENT_ID, ChallengeName: 'EMAIL_OTP', Session: started.Session,
-    ChallengeResponses: { USERNAME: email, EMAIL_OTP_CODE: inbox.messages.at(-1).code },
-  })
-  const r = done.AuthenticationResult
+  const r = await authenticate(email)
   // The auth_tokens event as verify-otp delivers it (only the fields the store reads matter here).
   return { event: 'auth_tokens', guest_id: 'g-1', email, cognito_sub: 'sub', id_token: r.IdToken, access_token: r.AccessToken,
     refresh_token: r.RefreshToken, expires_in: r.ExpiresIn, token_type: 'Bearer' }

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-cognito-identity'
 import { fromCognitoIdentity, fromWebToken } from '@aws-sdk/credential-providers'
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore'
+import { authenticate } from './standin.mjs'
 
 const env = process.env
 const region = env.REGION
@@ -55,29 +56,7 @@ async function invoke(credentials, { session = sessionId, header } = {}) {
 }
 
 async function idToken(email) {
-  const standin = (target, body) =>
-    fetch(env.STANDIN_URL, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.1',
-        'x-amz-target': `AWSCognitoIdentityProviderService.${target}`,
-      },
-      body: JSON.stringify(body),
-    }).then((r) => r.json())
-  await standin('AdminCreateUser', {
-    UserPoolId: env.USER_POOL_ID, Username: email, MessageAction: 'SUPPRESS',
-    UserAttributes: [{ Name: 'email', Value: email }, { Name: 'email_verified', Value: 'true' }],
-  })
-  const started = await standin('AdminInitiateAuth', {
-    UserPoolId: env.USER_POOL_ID, ClientId: env.CLIENT_ID, AuthFlow: 'USER_AUTH',
-    AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP' },
-  })
-  const inbox = await fetch(`${env.STANDIN_URL}/_inbox?email=${encodeURIComponent(email)}`).then((r) => r.json())
-  const done = await standin('AdminRespondToAuthChallenge', {
-    UserPoolId: env.USER_POOL_ID, ClientId: env.CLIENT_ID, ChallengeName: 'EMAIL_OTP', Session: started.Session,
-    ChallengeResponses: { USERNAME: email, EMAIL_OTP_CODE: inbox.messages.at(-1).code },
-  })
-  return done.AuthenticationResult.IdToken
+  return (await authenticate(email)).IdToken
 }
 
 test('a guest invokes the runtime with basic-flow credentials and reads the streamed answer', async () => {

@@ -14,8 +14,8 @@
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand } from '@aws-sdk/client-bedrock-agentcore'
 import { CognitoIdentityClient, GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity'
 import { fromWebToken } from '@aws-sdk/credential-providers'
-import type { KeyValueStorage, SessionStore } from './session.js'
-import { GUEST_TOKEN_HEADER, type AgentInvoker } from './transport.js'
+import type { Session, KeyValueStorage, SessionStore } from './session.js'
+import { AgentCoreChatTransport, GUEST_TOKEN_HEADER, type AgentInvoker } from './transport.js'
 
 /** AWS credentials as the SDK's clients take them. */
 export interface Credentials {
@@ -180,4 +180,44 @@ export function agentRuntimeInvoker(options: AgentRuntimeInvokerOptions): AgentI
       return new Response(JSON.stringify({ error: (error as Error).name }), { status, headers: { 'content-type': 'application/json' } })
     }
   }
+}
+
+/** What the stack's outputs give the page for the agent: the Identity Pool and the runtime. */
+export interface AgentCoreConfig extends IdentityPoolConfig {
+  agentRuntimeArn: string
+}
+
+export interface AgentCoreChatOptions {
+  runtime: AgentCoreConfig
+  /** The `refresh` function over HTTP (the stack's `HttpApiUrl` + `/auth/refresh`). */
+  refreshUrl: string
+  /** The `sign_out` function over HTTP, for a sign-out button. */
+  signOutUrl?: string
+  store: SessionStore
+  /** Where the identity id is kept across reloads (the page's `localStorage`). */
+  storage: KeyValueStorage
+  onSessionChange?: (session: Session | null) => void
+}
+
+/** The page's chat transport to the agent on AgentCore Runtime, and the Identity Pool credentials
+ * it signs each turn with. */
+export function agentCoreChat(options: AgentCoreChatOptions): {
+  transport: AgentCoreChatTransport
+  identity: IdentityPoolCredentials
+} {
+  const { runtime } = options
+  const identity = new IdentityPoolCredentials(runtime, options.store, options.storage)
+  const transport = new AgentCoreChatTransport({
+    invoke: agentRuntimeInvoker({
+      region: runtime.region,
+      endpoint: runtime.endpoint,
+      agentRuntimeArn: runtime.agentRuntimeArn,
+      credentials: () => identity.credentials(),
+    }),
+    refreshUrl: options.refreshUrl,
+    signOutUrl: options.signOutUrl,
+    store: options.store,
+    onSessionChange: options.onSessionChange,
+  })
+  return { transport, identity }
 }
