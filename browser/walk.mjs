@@ -51,7 +51,8 @@ export async function walk(topology, { email = topology.demoEmail, bookings = /R
     steps.push({ name, ms, ...seen })
     const who = session ? `signed in as ${session.email}` : 'anonymous'
     print(`${problem ? '✗' : '✓'} ${name} (${ms} ms, ${who}, identity ${seen.identity})`)
-    print(`    you: ${text}`)
+    // A code is a secret even on loopback: it is typed, not printed.
+    print(`    you: ${/^\d{6,8}$/.test(text) ? '(the code from the inbox)' : text}`)
     if (seen.tools.length) print(`    tools: ${seen.tools.join(', ')}`)
     print(`    assistant: ${seen.answer}`)
     if (problem) throw new Error(`${name}: ${problem}`)
