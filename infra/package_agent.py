@@ -23,6 +23,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+# PyPA's packaging, pinned in agent/constraints.txt (this runs in the agent's venv): names and pins
+# read as pip reads them.
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = json.loads((ROOT / "infra/agentcore/agent-runtime.json").read_text())
 AGENT = ROOT / "agent"
@@ -73,17 +78,15 @@ def foreign_libraries(tree: Path) -> list[str]:
 
 
 def pinned_versions() -> dict[str, str]:
+    """agent/constraints.txt as {canonical name: version}."""
     out = {}
     for line in (AGENT / "constraints.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==", 1)
-            out[normalise(name)] = version.strip()
+        if line:
+            requirement = Requirement(line)
+            [pin] = requirement.specifier
+            out[canonicalize_name(requirement.name)] = pin.version
     return out
-
-
-def normalise(name: str) -> str:
-    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def unpinned(tree: Path) -> list[str]:
@@ -92,8 +95,9 @@ def unpinned(tree: Path) -> list[str]:
     out = []
     for info in sorted(tree.glob("*.dist-info")):
         name, version = info.name[: -len(".dist-info")].rsplit("-", 1)
-        if pins.get(normalise(name)) != version:
-            out.append(f"{name} {version} (constraints: {pins.get(normalise(name), 'not pinned')})")
+        pinned = pins.get(canonicalize_name(name))
+        if pinned != version:
+            out.append(f"{name} {version} (constraints: {pinned or 'not pinned'})")
     return out
 
 

@@ -319,7 +319,7 @@ export class BookingAuthStack extends Stack {
     new CfnOutput(this, 'HttpApiUrl', { value: api.apiEndpoint })
   }
 
-  parameters() {
+  private parameters() {
     const param = (id: string, props: ConstructorParameters<typeof CfnParameter>[2]) =>
       new CfnParameter(this, id, props)
     const p = {
