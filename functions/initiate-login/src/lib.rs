@@ -143,8 +143,8 @@ mod tests {
     use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
     use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
     use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-    use booking_auth::config::OtpPolicy;
     use booking_auth::domain::budget::BudgetPolicy;
+    use booking_auth::domain::otp::OtpPolicy;
     use booking_auth_testing::{
         CALLER_KINDS, aws_error, conditional_check_failed, invoke_fixture, mocked_cognito,
     };

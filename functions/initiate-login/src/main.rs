@@ -3,7 +3,7 @@
 use booking_auth::aws::budgets::BudgetStore;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::login::LoginStore;
-use booking_auth::config::{CognitoConfig, OtpPolicy, Table, budget_policy};
+use booking_auth::config::{CognitoConfig, Table, budget_policy, otp_policy};
 use booking_auth::domain::clock::system_clock;
 use booking_auth::invoke::lambda;
 use initiate_login::InitiateLogin;
@@ -16,7 +16,7 @@ async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
             logins: LoginStore::new(
                 aws.dynamodb(),
                 Table::AuthState.name(env)?,
-                OtpPolicy::from_env(env)?,
+                otp_policy(env)?,
             ),
             budgets: BudgetStore::new(
                 aws.dynamodb(),

@@ -107,8 +107,8 @@ mod tests {
     use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
     use aws_smithy_mocks::{Rule, mock};
     use booking_auth::aws::login::{LoginRecord, LoginStatus};
-    use booking_auth::config::OtpPolicy;
     use booking_auth::domain::ids::is_guest_id;
+    use booking_auth::domain::otp::OtpPolicy;
     use booking_auth_testing::{
         CALLER_KINDS, TestKey, authentication_result, aws_error, invoke_fixture, item,
         mocked_cognito, mocked_dynamodb,

@@ -3,7 +3,7 @@
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::login::LoginStore;
-use booking_auth::config::{CognitoConfig, OtpPolicy, Table};
+use booking_auth::config::{CognitoConfig, Table, otp_policy};
 use booking_auth::domain::clock::system_clock;
 use booking_auth::invoke::lambda;
 use verify_otp::VerifyOtp;
@@ -17,7 +17,7 @@ async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
             logins: LoginStore::new(
                 dynamodb.clone(),
                 Table::AuthState.name(env)?,
-                OtpPolicy::from_env(env)?,
+                otp_policy(env)?,
             ),
             guests: GuestStore::new(dynamodb, Table::Guests.name(env)?),
             clock: system_clock,

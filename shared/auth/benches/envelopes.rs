@@ -9,6 +9,7 @@ use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::error::ErrorMetadata;
 use booking_auth::AuthError;
 use booking_auth::aws::upstream::Fault;
+use booking_auth::contract::failure::{failure_value, http_status};
 use booking_auth::contract::{GetMyReservationsContract, ReservationsArgs, ReservationsResult};
 use booking_auth::domain::error::TokenRejection;
 use booking_auth::invoke::{CallContext, Tool};
@@ -77,11 +78,7 @@ fn error_mapping(c: &mut Criterion) {
                     HttpResponse::new(400.try_into().unwrap(), SdkBody::empty()),
                 )
             },
-            |err| {
-                Fault::from_sdk(black_box(&err))
-                    .into_error("Query")
-                    .to_failure()
-            },
+            |err| failure_value(&Fault::from_sdk(black_box(&err)).into_error("Query")),
             BatchSize::SmallInput,
         )
     });
@@ -94,7 +91,7 @@ fn error_mapping(c: &mut Criterion) {
     group.bench_function("auth_error_to_wire", |b| {
         b.iter(|| {
             for e in black_box(&errors) {
-                black_box((e.to_failure(), e.http_status()));
+                black_box((failure_value(e), http_status(e)));
             }
         })
     });

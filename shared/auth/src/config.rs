@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use crate::domain::budget::BudgetPolicy;
 use crate::domain::error::ConfigError;
+use crate::domain::otp::OtpPolicy;
 
 /// A source of variables: the process environment in production, a map in tests
 /// (edition 2024 makes `set_var` unsafe, and tests must not race on the real environment).
@@ -190,52 +191,39 @@ fn pool_issuers(env: &Env, region: &str, pool: &str) -> Result<Vec<TrustedIssuer
         .collect())
 }
 
-/// Server-side sign-in rules: how often codes may be sent and how many guesses a code allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtpPolicy {
-    /// Must equal the app client's `AuthSessionValidity`: the login record lives exactly as long.
-    pub session_validity: Duration,
-    pub resend_cooldown: Duration,
-    pub max_sends_per_window: u32,
-    pub send_window: Duration,
-    pub max_attempts: u32,
-}
-
-impl Default for OtpPolicy {
-    fn default() -> Self {
-        Self {
-            session_validity: Duration::from_secs(3 * 60),
-            resend_cooldown: Duration::from_secs(30),
-            max_sends_per_window: 5,
-            send_window: Duration::from_secs(15 * 60),
-            max_attempts: 3,
-        }
-    }
-}
-
-impl OtpPolicy {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self {
-            // Cognito accepts 3 to 15 minutes.
-            session_validity: Duration::from_secs(
-                60 * env.bounded("AUTH_SESSION_VALIDITY_MINUTES", 3, 3, 15)?,
-            ),
-            resend_cooldown: Duration::from_secs(env.bounded(
-                "OTP_RESEND_COOLDOWN_SECONDS",
-                30,
-                0,
-                3600,
-            )?),
-            max_sends_per_window: env.bounded("OTP_MAX_SENDS_PER_WINDOW", 5, 1, 20)? as u32,
-            send_window: Duration::from_secs(env.bounded(
-                "OTP_SEND_WINDOW_SECONDS",
-                900,
-                1,
-                86_400,
-            )?),
-            max_attempts: env.bounded("OTP_MAX_ATTEMPTS", 3, 1, 10)? as u32,
-        })
-    }
+/// The per-address send limits and attempts per code (`domain::otp`).
+pub fn otp_policy(env: &Env) -> Result<OtpPolicy, ConfigError> {
+    let d = OtpPolicy::DEFAULT;
+    Ok(OtpPolicy {
+        // Cognito accepts 3 to 15 minutes.
+        session_validity: Duration::from_secs(
+            60 * env.bounded(
+                "AUTH_SESSION_VALIDITY_MINUTES",
+                d.session_validity.as_secs() / 60,
+                3,
+                15,
+            )?,
+        ),
+        resend_cooldown: Duration::from_secs(env.bounded(
+            "OTP_RESEND_COOLDOWN_SECONDS",
+            d.resend_cooldown.as_secs(),
+            0,
+            3600,
+        )?),
+        max_sends_per_window: env.bounded(
+            "OTP_MAX_SENDS_PER_WINDOW",
+            u64::from(d.max_sends_per_window),
+            1,
+            20,
+        )? as u32,
+        send_window: Duration::from_secs(env.bounded(
+            "OTP_SEND_WINDOW_SECONDS",
+            d.send_window.as_secs(),
+            1,
+            86_400,
+        )?),
+        max_attempts: env.bounded("OTP_MAX_ATTEMPTS", u64::from(d.max_attempts), 1, 10)? as u32,
+    })
 }
 
 /// The budgets on sending codes (`domain::budget`): per source and across the pool.
@@ -626,18 +614,18 @@ mod tests {
     #[test]
     fn otp_policy_defaults_and_bounds() {
         assert_eq!(
-            OtpPolicy::from_env(&Env::from_pairs([])).unwrap(),
+            otp_policy(&Env::from_pairs([])).unwrap(),
             OtpPolicy::default()
         );
         let env = Env::from_pairs([("AUTH_SESSION_VALIDITY_MINUTES", "20")]);
-        let err = OtpPolicy::from_env(&env).unwrap_err().to_string();
+        let err = otp_policy(&env).unwrap_err().to_string();
         assert!(
             err.contains("AUTH_SESSION_VALIDITY_MINUTES") && err.contains("between 3 and 15"),
             "{err}"
         );
         let env = Env::from_pairs([("OTP_RESEND_COOLDOWN_SECONDS", "soon")]);
         assert!(
-            OtpPolicy::from_env(&env)
+            otp_policy(&env)
                 .unwrap_err()
                 .to_string()
                 .contains("OTP_RESEND_COOLDOWN_SECONDS")

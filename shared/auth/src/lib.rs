@@ -4,8 +4,8 @@
 //!
 //! | module | what it holds | may import |
 //! |---|---|---|
-//! | [`config`], [`tls`] | settings read once at start-up: environment variables, outbound HTTPS trust | `domain` |
-//! | [`domain`] | rules without I/O: email, codes and send limits, ids, time, the error type | `config` |
+//! | [`domain`] | rules without I/O: email, codes and send limits and their policies, ids, time, the error type | nothing |
+//! | [`config`], [`tls`] | settings read once at start-up: environment variables, outbound HTTPS trust | `domain` (and `tls` reads `config`) |
 //! | [`contract`] | the wire contracts of every tool, the failure shape, the generated definitions | `domain` |
 //! | [`jwt`] | verifying the tokens callers present | `domain`, `config`, `tls` |
 //! | [`aws`] | thin adapters over the AWS SDK (Cognito, DynamoDB) | `domain`, `contract`, `config`, `tls`, `jwt` |

@@ -11,9 +11,9 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use booking_auth::AuthError;
 use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::login::{LoginRecord, LoginStatus, LoginStore};
-use booking_auth::config::OtpPolicy;
 use booking_auth::domain::email::Email;
 use booking_auth::domain::ids::SessionToken;
+use booking_auth::domain::otp::OtpPolicy;
 use booking_auth_testing::{aws_error, conditional_check_failed};
 use serde_json::json;
 

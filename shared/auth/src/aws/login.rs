@@ -13,10 +13,10 @@ use serde::{Deserialize, Serialize};
 
 use super::upstream::Fault;
 use super::{Item, from_item, number, to_item};
-use crate::config::OtpPolicy;
 use crate::domain::email::Email;
 use crate::domain::error::AuthError;
 use crate::domain::ids::{SessionToken, hex_digest};
+use crate::domain::otp::OtpPolicy;
 use crate::domain::otp::{SendBounds, SendHistory, wrong_code};
 use crate::domain::signals::{self, Signal};
 

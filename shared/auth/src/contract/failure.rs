@@ -59,114 +59,120 @@ pub struct Failure {
     pub retry_after: Option<u64>,
 }
 
-impl AuthError {
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Self::InvalidEmail => ErrorCode::InvalidEmail,
-            Self::InvalidOtpFormat => ErrorCode::InvalidOtpFormat,
-            Self::InvalidOtp { .. } => ErrorCode::InvalidOtp,
-            Self::OtpExpired => ErrorCode::OtpExpired,
-            Self::MaxAttempts { .. } => ErrorCode::MaxAttempts,
-            Self::LoginNotFound => ErrorCode::LoginNotFound,
-            Self::RateLimited { .. } => ErrorCode::RateLimited,
-            Self::AuthRequired => ErrorCode::AuthRequired,
-            Self::TokenExpired => ErrorCode::TokenExpired,
-            Self::InvalidToken(_) => ErrorCode::InvalidToken,
-            Self::RefreshFailed(_) => ErrorCode::RefreshFailed,
-            Self::UpstreamUnavailable(_) => ErrorCode::UpstreamUnavailable,
-            Self::EmailQuotaExhausted => ErrorCode::EmailQuotaExceeded,
-            Self::InvalidInput(_) => ErrorCode::InvalidInput,
-            Self::Internal(_) => ErrorCode::InternalError,
+impl ErrorCode {
+    pub fn of(err: &AuthError) -> Self {
+        match err {
+            AuthError::InvalidEmail => Self::InvalidEmail,
+            AuthError::InvalidOtpFormat => Self::InvalidOtpFormat,
+            AuthError::InvalidOtp { .. } => Self::InvalidOtp,
+            AuthError::OtpExpired => Self::OtpExpired,
+            AuthError::MaxAttempts { .. } => Self::MaxAttempts,
+            AuthError::LoginNotFound => Self::LoginNotFound,
+            AuthError::RateLimited { .. } => Self::RateLimited,
+            AuthError::AuthRequired => Self::AuthRequired,
+            AuthError::TokenExpired => Self::TokenExpired,
+            AuthError::InvalidToken(_) => Self::InvalidToken,
+            AuthError::RefreshFailed(_) => Self::RefreshFailed,
+            AuthError::UpstreamUnavailable(_) => Self::UpstreamUnavailable,
+            AuthError::EmailQuotaExhausted => Self::EmailQuotaExceeded,
+            AuthError::InvalidInput(_) => Self::InvalidInput,
+            AuthError::Internal(_) => Self::InternalError,
         }
     }
 
-    /// Throttling, timeouts and upstream faults may succeed when repeated; auth and validation never do.
-    pub fn retryable(&self) -> bool {
-        matches!(
-            self,
-            Self::RateLimited { .. } | Self::UpstreamUnavailable(_)
-        )
-    }
-
-    /// A sentence safe to show a guest: never the internal detail carried by some variants.
-    pub fn public_message(&self) -> String {
+    /// The HTTP status a frontend sees for this failure.
+    pub fn http_status(self) -> u16 {
         match self {
-            Self::InvalidEmail => "That doesn't look like a valid email address.".into(),
-            Self::InvalidOtpFormat => {
-                "The code should be 6 to 8 digits, as written in the email.".into()
-            }
-            Self::InvalidOtp { remaining, .. } => format!(
-                "That code isn't right. {remaining} attempt{} left.",
-                if *remaining == 1 { "" } else { "s" }
-            ),
-            Self::OtpExpired => "The code has expired. Please ask for a new one.".into(),
-            Self::MaxAttempts { .. } => "Too many wrong codes. Please ask for a new code.".into(),
-            Self::LoginNotFound => {
-                "This sign-in is no longer pending. Please ask for a new code.".into()
-            }
-            Self::RateLimited { retry_after } => {
-                format!("Please wait {retry_after} seconds before trying again.")
-            }
-            Self::AuthRequired => "Please sign in first.".into(),
-            Self::TokenExpired => "The session has expired; refresh it and try again.".into(),
-            Self::InvalidToken(_) => "The sign-in is not valid. Please sign in again.".into(),
-            Self::RefreshFailed(_) => "The session can't be renewed. Please sign in again.".into(),
-            Self::UpstreamUnavailable(_) => {
-                "The sign-in service is busy. Please try again in a moment.".into()
-            }
-            // Not retryable: every retry fails until the quota resets (within a day).
-            Self::EmailQuotaExhausted => "We can't email sign-in codes right now: today's \
-                 sending limit has been reached. Please try again tomorrow, or contact the hotel \
-                 directly for your booking."
-                .into(),
-            Self::InvalidInput(detail) => format!("Invalid request: {detail}"),
-            Self::Internal(_) => "Something went wrong on our side.".into(),
+            Self::InvalidEmail | Self::InvalidOtpFormat | Self::InvalidInput => 400,
+            Self::InvalidOtp
+            | Self::OtpExpired
+            | Self::MaxAttempts
+            | Self::LoginNotFound
+            | Self::AuthRequired
+            | Self::TokenExpired
+            | Self::InvalidToken
+            | Self::RefreshFailed => 401,
+            Self::RateLimited => 429,
+            Self::UpstreamUnavailable | Self::EmailQuotaExceeded => 503,
+            Self::InternalError => 500,
         }
     }
+}
 
+/// A sentence safe to show a guest: never the internal detail carried by some variants.
+fn public_message(err: &AuthError) -> String {
+    match err {
+        AuthError::InvalidEmail => "That doesn't look like a valid email address.".into(),
+        AuthError::InvalidOtpFormat => {
+            "The code should be 6 to 8 digits, as written in the email.".into()
+        }
+        AuthError::InvalidOtp { remaining, .. } => format!(
+            "That code isn't right. {remaining} attempt{} left.",
+            if *remaining == 1 { "" } else { "s" }
+        ),
+        AuthError::OtpExpired => "The code has expired. Please ask for a new one.".into(),
+        AuthError::MaxAttempts { .. } => "Too many wrong codes. Please ask for a new code.".into(),
+        AuthError::LoginNotFound => {
+            "This sign-in is no longer pending. Please ask for a new code.".into()
+        }
+        AuthError::RateLimited { retry_after } => {
+            format!("Please wait {retry_after} seconds before trying again.")
+        }
+        AuthError::AuthRequired => "Please sign in first.".into(),
+        AuthError::TokenExpired => "The session has expired; refresh it and try again.".into(),
+        AuthError::InvalidToken(_) => "The sign-in is not valid. Please sign in again.".into(),
+        AuthError::RefreshFailed(_) => "The session can't be renewed. Please sign in again.".into(),
+        AuthError::UpstreamUnavailable(_) => {
+            "The sign-in service is busy. Please try again in a moment.".into()
+        }
+        // Not retryable: every retry fails until the quota resets (within a day).
+        AuthError::EmailQuotaExhausted => "We can't email sign-in codes right now: today's \
+             sending limit has been reached. Please try again tomorrow, or contact the hotel \
+             directly for your booking."
+            .into(),
+        AuthError::InvalidInput(detail) => format!("Invalid request: {detail}"),
+        AuthError::Internal(_) => "Something went wrong on our side.".into(),
+    }
+}
+
+impl Failure {
     /// The failure shape: `{success: false, error_code, message, retryable, ...}`.
-    pub fn failure(&self) -> Failure {
-        let (attempts, attempts_remaining, retry_after) = match self {
-            Self::InvalidOtp {
+    pub fn of(err: &AuthError) -> Self {
+        let (attempts, attempts_remaining, retry_after) = match err {
+            AuthError::InvalidOtp {
                 attempts,
                 remaining,
             } => (Some(*attempts), Some(*remaining), None),
-            Self::MaxAttempts { attempts } => (Some(*attempts), Some(0), None),
-            Self::RateLimited { retry_after } => (None, None, Some(*retry_after)),
+            AuthError::MaxAttempts { attempts } => (Some(*attempts), Some(0), None),
+            AuthError::RateLimited { retry_after } => (None, None, Some(*retry_after)),
             _ => (None, None, None),
         };
-        Failure {
+        let error_code = ErrorCode::of(err);
+        Self {
             success: false,
-            error_code: self.code(),
-            message: self.public_message(),
-            retryable: self.retryable(),
+            error_code,
+            message: public_message(err),
+            retryable: err.retryable(),
             attempts,
             attempts_remaining,
             retry_after,
         }
     }
 
-    pub fn to_failure(&self) -> Value {
-        serde_json::to_value(self.failure()).unwrap_or(Value::Null)
+    /// The JSON a caller receives.
+    pub fn to_value(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
+}
 
-    /// The HTTP status a frontend sees for this failure.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::InvalidEmail | Self::InvalidOtpFormat | Self::InvalidInput(_) => 400,
-            Self::InvalidOtp { .. }
-            | Self::OtpExpired
-            | Self::MaxAttempts { .. }
-            | Self::LoginNotFound
-            | Self::AuthRequired
-            | Self::TokenExpired
-            | Self::InvalidToken(_)
-            | Self::RefreshFailed(_) => 401,
-            Self::RateLimited { .. } => 429,
-            Self::UpstreamUnavailable(_) | Self::EmailQuotaExhausted => 503,
-            Self::Internal(_) => 500,
-        }
-    }
+/// The JSON failure a caller receives for `err`.
+pub fn failure_value(err: &AuthError) -> Value {
+    Failure::of(err).to_value()
+}
+
+/// The HTTP status a frontend sees for `err`.
+pub fn http_status(err: &AuthError) -> u16 {
+    ErrorCode::of(err).http_status()
 }
 
 #[cfg(test)]
@@ -177,11 +183,10 @@ mod tests {
 
     #[test]
     fn invalid_otp_failure_carries_attempt_counts() {
-        let body = AuthError::InvalidOtp {
+        let body = failure_value(&AuthError::InvalidOtp {
             attempts: 1,
             remaining: 2,
-        }
-        .to_failure();
+        });
         assert_eq!(
             body,
             json!({
@@ -198,17 +203,17 @@ mod tests {
     #[test]
     fn rate_limited_is_retryable_with_retry_after_and_429() {
         let err = AuthError::RateLimited { retry_after: 17 };
-        let body = err.to_failure();
+        let body = failure_value(&err);
         assert_eq!(body["error_code"], "RATE_LIMITED");
         assert_eq!(body["retryable"], true);
         assert_eq!(body["retry_after"], 17);
-        assert_eq!(err.http_status(), 429);
+        assert_eq!(http_status(&err), 429);
     }
 
     #[test]
     fn upstream_unavailable_hides_detail_from_the_guest() {
         let err = AuthError::UpstreamUnavailable("dynamodb timeout at 10.0.0.1".into());
-        let body = err.to_failure();
+        let body = failure_value(&err);
         assert_eq!(body["retryable"], true);
         assert!(
             !body["message"]
@@ -216,7 +221,7 @@ mod tests {
                 .unwrap_or_default()
                 .contains("10.0.0.1")
         );
-        assert_eq!(err.http_status(), 503);
+        assert_eq!(http_status(&err), 503);
     }
 
     #[test]
@@ -230,15 +235,15 @@ mod tests {
             AuthError::MaxAttempts { attempts: 3 },
         ] {
             assert!(!err.retryable(), "{err:?}");
-            assert_eq!(err.http_status(), 401, "{err:?}");
+            assert_eq!(http_status(&err), 401, "{err:?}");
         }
     }
 
     #[test]
     fn validation_failures_map_to_400() {
-        assert_eq!(AuthError::InvalidEmail.http_status(), 400);
-        assert_eq!(AuthError::InvalidOtpFormat.http_status(), 400);
-        assert_eq!(AuthError::InvalidInput("x".into()).http_status(), 400);
+        assert_eq!(http_status(&AuthError::InvalidEmail), 400);
+        assert_eq!(http_status(&AuthError::InvalidOtpFormat), 400);
+        assert_eq!(http_status(&AuthError::InvalidInput("x".into())), 400);
     }
 
     #[test]

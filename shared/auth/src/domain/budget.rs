@@ -85,14 +85,18 @@ pub struct BudgetPolicy {
     pub new_users_per_hour: u32,
 }
 
+impl BudgetPolicy {
+    pub const DEFAULT: Self = Self {
+        per_source_per_hour: 20,
+        codes_per_minute: 30,
+        codes_per_hour: 600,
+        new_users_per_hour: 120,
+    };
+}
+
 impl Default for BudgetPolicy {
     fn default() -> Self {
-        Self {
-            per_source_per_hour: 20,
-            codes_per_minute: 30,
-            codes_per_hour: 600,
-            new_users_per_hour: 120,
-        }
+        Self::DEFAULT
     }
 }
 

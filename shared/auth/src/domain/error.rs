@@ -17,27 +17,6 @@ pub enum TokenRejection {
     Revoked,
 }
 
-impl AuthError {
-    /// Of two refusals of one call, the one to answer with: an upstream failure first (the caller
-    /// retries it sooner and it says more), else the longer wait.
-    pub fn or_longer_wait(self, other: AuthError) -> AuthError {
-        match (&self, &other) {
-            (
-                AuthError::RateLimited { retry_after: x },
-                AuthError::RateLimited { retry_after: y },
-            ) => {
-                if x >= y {
-                    self
-                } else {
-                    other
-                }
-            }
-            (AuthError::RateLimited { .. }, _) => other,
-            _ => self,
-        }
-    }
-}
-
 impl TokenRejection {
     /// The class's name in metrics.
     pub fn name(self) -> &'static str {
@@ -98,6 +77,33 @@ impl AuthError {
     /// A fault no caller can fix: a Lambda error (Gateway, direct) or a 500 (HTTP).
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Internal(_))
+    }
+
+    /// Throttling, timeouts and upstream faults may succeed when repeated; auth and validation never do.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::RateLimited { .. } | Self::UpstreamUnavailable(_)
+        )
+    }
+
+    /// Of two refusals of one call, the one to answer with: an upstream failure first (the caller
+    /// retries it sooner and it says more), else the longer wait.
+    pub fn or_longer_wait(self, other: AuthError) -> AuthError {
+        match (&self, &other) {
+            (
+                AuthError::RateLimited { retry_after: x },
+                AuthError::RateLimited { retry_after: y },
+            ) => {
+                if x >= y {
+                    self
+                } else {
+                    other
+                }
+            }
+            (AuthError::RateLimited { .. }, _) => other,
+            _ => self,
+        }
     }
 }
 

@@ -4,8 +4,35 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::OtpPolicy;
 use crate::domain::error::AuthError;
+
+/// Server-side sign-in rules: how often codes may be sent and how many guesses a code allows.
+/// The defaults are [`OtpPolicy::DEFAULT`]; `config` reads each from its environment variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtpPolicy {
+    /// Must equal the app client's `AuthSessionValidity`: the login record lives exactly as long.
+    pub session_validity: Duration,
+    pub resend_cooldown: Duration,
+    pub max_sends_per_window: u32,
+    pub send_window: Duration,
+    pub max_attempts: u32,
+}
+
+impl OtpPolicy {
+    pub const DEFAULT: Self = Self {
+        session_validity: Duration::from_secs(3 * 60),
+        resend_cooldown: Duration::from_secs(30),
+        max_sends_per_window: 5,
+        send_window: Duration::from_secs(15 * 60),
+        max_attempts: 3,
+    };
+}
+
+impl Default for OtpPolicy {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 
 /// A one-time code as the guest typed it, reduced to its digits.
 ///

@@ -11,6 +11,7 @@ use super::{
     CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, as_result, bearer_token,
     log_failure, run,
 };
+use crate::contract::failure::http_status;
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
 
@@ -80,7 +81,7 @@ pub(super) async fn answer_action<T: Tool>(
     };
     let status = match &result {
         Ok(_) => 200,
-        Err(err) => err.http_status(),
+        Err(err) => http_status(err),
     };
     let body = as_result(result)?.to_string();
     let mut response = Map::new();

@@ -10,6 +10,7 @@ use super::{
     CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, as_result, bearer_token,
     log_failure, run,
 };
+use crate::contract::failure::failure_value;
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
 use crate::domain::gateway_headers::CONVERSATION_HEADER;
@@ -44,7 +45,7 @@ pub(super) async fn answer_bare_call<T: Tool>(
                     T::Contract::NAME
                 ));
                 log_failure(CallerKind::Gateway, &err);
-                return Ok(err.to_failure());
+                return Ok(failure_value(&err));
             }
             let (source, conversation) = custom.map(conversation_of).unwrap_or_default();
             CallContext {

@@ -12,6 +12,7 @@ use super::{
     CallContext, CallerKind, EnvelopeConfig, Tool, ToolContract, bearer_token, log_failure, run,
 };
 use crate::config::CorsConfig;
+use crate::contract::failure::{failure_value, http_status};
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
 use crate::domain::gateway_headers::CONVERSATION_HEADER;
@@ -154,7 +155,7 @@ pub(super) async fn answer_request<T: Tool>(
             return HttpReply::json(
                 RequestOrigin::ApiGatewayV2,
                 StatusCode::BAD_REQUEST,
-                failure.to_failure(),
+                failure_value(&failure),
                 HeaderMap::new(),
             );
         }
@@ -187,7 +188,7 @@ pub(super) async fn answer_request<T: Tool>(
         return HttpReply::json(
             origin,
             StatusCode::METHOD_NOT_ALLOWED,
-            failure.to_failure(),
+            failure_value(&failure),
             headers,
         );
     }
@@ -229,9 +230,9 @@ pub(super) async fn answer_request<T: Tool>(
             if let AuthError::RateLimited { retry_after } = err {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
-            let status = StatusCode::from_u16(err.http_status())
+            let status = StatusCode::from_u16(http_status(&err))
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            HttpReply::json(origin, status, err.to_failure(), headers)
+            HttpReply::json(origin, status, failure_value(&err), headers)
         }
     }
 }

@@ -26,6 +26,7 @@ use serde_json::Value;
 
 use crate::config::{CorsConfig, GuestTokenConfig, TokenArgument};
 pub use crate::contract::ToolContract;
+use crate::contract::failure::{ErrorCode, failure_value};
 use crate::domain::budget::Source;
 use crate::domain::error::AuthError;
 pub use runtime::Invocation;
@@ -233,7 +234,7 @@ pub(crate) fn log_failure(caller: CallerKind, err: &AuthError) {
     if err.is_internal() {
         tracing::error!(?caller, reason = %err, "internal error");
     } else {
-        tracing::info!(?caller, error_code = err.code().as_str(), reason = %err, "tool refused the call");
+        tracing::info!(?caller, error_code = ErrorCode::of(err).as_str(), reason = %err, "tool refused the call");
     }
 }
 
@@ -256,7 +257,7 @@ async fn decode_and_call<T: Tool>(
 /// Success and expected failures are results; internal faults propagate.
 pub(crate) fn as_result(result: Result<Value, AuthError>) -> Result<Value, AuthError> {
     match result {
-        Err(err) if !err.is_internal() => Ok(err.to_failure()),
+        Err(err) if !err.is_internal() => Ok(failure_value(&err)),
         other => other,
     }
 }

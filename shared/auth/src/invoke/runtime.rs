@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tracing::Instrument;
 
 use crate::aws::observe::{observed, waves};
+use crate::contract::failure::Failure;
 use crate::domain::error::AuthError;
 use crate::domain::signals::collected;
 use crate::invoke::metrics;
@@ -220,7 +221,8 @@ impl RuntimeClient {
                     Ok(body) => self.respond(&request_id, &body).await,
                     // Logged where it happened; the caller gets a generic message.
                     Err(err) => {
-                        self.fail(&request_id, err.code().as_str(), &err.public_message())
+                        let failure = Failure::of(&err);
+                        self.fail(&request_id, failure.error_code.as_str(), &failure.message)
                             .await
                     }
                 }
