@@ -5,6 +5,7 @@
 //! `AWS_IAM` inbound auth, its SigV4 signature) or another tool's guest token: a header an
 //! interceptor returns reaches targets, and `Authorization` reaches them only that way.
 
+use booking_auth::config::Deploy;
 use booking_auth::contract::catalog;
 use booking_auth::contract::interceptor::{
     InterceptorInput, InterceptorOutput, TransformedRequest,
@@ -12,6 +13,12 @@ use booking_auth::contract::interceptor::{
 use booking_auth::invoke::gateway::tool_name;
 use booking_auth::invoke::interceptor::RequestInterceptor;
 use serde_json::{Map, Value};
+
+/// What this function needs from its stack: the settings it reads besides start-up's.
+pub const DEPLOY: Deploy = Deploy {
+    function: "guest-token-interceptor",
+    settings: &[],
+};
 
 pub use booking_auth::contract::interceptor::INTERCEPTOR_FUNCTION as FUNCTION;
 

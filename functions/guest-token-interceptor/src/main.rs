@@ -7,7 +7,7 @@ use guest_token_interceptor::GuestTokenInterceptor;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
-    lambda::start_interceptor(guest_token_interceptor::FUNCTION, |env| {
+    lambda::start_interceptor(&guest_token_interceptor::DEPLOY, |env| {
         Ok(GuestTokenInterceptor::new(
             GuestTokenConfig::from_env(env)?.header,
         ))

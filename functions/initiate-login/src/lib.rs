@@ -8,12 +8,20 @@ use booking_auth::AuthError;
 use booking_auth::aws::budgets::{BudgetStore, Taken};
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::login::{LoginStore, SendSlot};
+use booking_auth::config::Deploy;
+use booking_auth::config::settings::{AUTH_STATE_TABLE, BUDGETS, COGNITO, OTP};
 use booking_auth::contract::{InitiateLoginArgs, InitiateLoginContract, LoginStarted};
 use booking_auth::domain::clock::{Clock, rfc3339};
 use booking_auth::domain::email::Email;
 use booking_auth::domain::ids::SessionToken;
 use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
+
+/// What this function needs from its stack: the settings it reads besides start-up's.
+pub const DEPLOY: Deploy = Deploy {
+    function: "initiate-login",
+    settings: &[COGNITO, OTP, BUDGETS, &[&AUTH_STATE_TABLE]],
+};
 
 pub struct InitiateLogin {
     pub cognito: Cognito,

@@ -10,7 +10,7 @@ use initiate_login::InitiateLogin;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
-    lambda::start(|env, aws| {
+    lambda::start(&initiate_login::DEPLOY, |env, aws| {
         Ok(InitiateLogin {
             cognito: Cognito::new(aws.cognito(), &CognitoConfig::from_env(env)?),
             logins: LoginStore::new(

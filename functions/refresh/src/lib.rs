@@ -5,11 +5,19 @@
 use booking_auth::AuthError;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::guests::GuestStore;
+use booking_auth::config::Deploy;
 use booking_auth::config::RefreshConfig;
+use booking_auth::config::settings::{COGNITO, GUESTS_TABLE, REFRESH_TOKEN_AUTH_FALLBACK};
 use booking_auth::contract::{RefreshArgs, RefreshContract, TokenDeliveryEvent};
 use booking_auth::domain::clock::{Clock, year};
 use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
+
+/// What this function needs from its stack: the settings it reads besides start-up's.
+pub const DEPLOY: Deploy = Deploy {
+    function: "refresh",
+    settings: &[COGNITO, &[&REFRESH_TOKEN_AUTH_FALLBACK, &GUESTS_TABLE]],
+};
 
 /// Longer than any token Cognito issues; anything bigger is not worth a network call.
 const MAX_REFRESH_TOKEN_LEN: usize = 8 * 1024;

@@ -9,7 +9,7 @@ use refresh::Refresh;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
-    lambda::start(|env, aws| {
+    lambda::start(&refresh::DEPLOY, |env, aws| {
         let cognito = CognitoConfig::from_env(env)?;
         Ok(Refresh {
             refresh: RefreshConfig::from_env(env, &cognito)?,

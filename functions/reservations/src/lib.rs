@@ -7,11 +7,30 @@ use booking_auth::AuthError;
 use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::reservations::{ReservationStore, StayPageRequest};
 use booking_auth::aws::revocation::RevocationStore;
+use booking_auth::config::Deploy;
+use booking_auth::config::settings::{
+    AUTH_STATE_TABLE, COGNITO, GUESTS_TABLE, JWT, RESERVATIONS_TABLE, REVOCATION_CHECK,
+};
 use booking_auth::contract::{GetMyReservationsContract, ReservationsArgs, ReservationsResult};
 use booking_auth::domain::clock::{Clock, date};
 use booking_auth::domain::stays::{next_token, page_size, resume_after};
 use booking_auth::invoke::{CallContext, Tool};
 use booking_auth::jwt::{JwtVerifier, TokenUse};
+
+/// What this function needs from its stack: the settings it reads besides start-up's.
+pub const DEPLOY: Deploy = Deploy {
+    function: "reservations",
+    settings: &[
+        COGNITO,
+        JWT,
+        &[
+            &REVOCATION_CHECK,
+            &AUTH_STATE_TABLE,
+            &GUESTS_TABLE,
+            &RESERVATIONS_TABLE,
+        ],
+    ],
+};
 
 pub struct GetMyReservations {
     pub verifier: JwtVerifier,

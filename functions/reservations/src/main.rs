@@ -11,7 +11,7 @@ use reservations::GetMyReservations;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
-    lambda::start(|env, aws| {
+    lambda::start(&reservations::DEPLOY, |env, aws| {
         let dynamodb = aws.dynamodb();
         let revocations = match revocation_check(env)? {
             true => Some(RevocationStore::new(

@@ -5,11 +5,19 @@
 use booking_auth::AuthError;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::revocation::RevocationStore;
+use booking_auth::config::Deploy;
+use booking_auth::config::settings::{AUTH_STATE_TABLE, COGNITO, JWT};
 use booking_auth::contract::{SignOutArgs, SignOutContract, SignedOut};
 use booking_auth::domain::clock::Clock;
 use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
 use booking_auth::jwt::{JwtVerifier, TokenUse};
+
+/// What this function needs from its stack: the settings it reads besides start-up's.
+pub const DEPLOY: Deploy = Deploy {
+    function: "sign-out",
+    settings: &[COGNITO, JWT, &[&AUTH_STATE_TABLE]],
+};
 
 pub struct SignOut {
     pub cognito: Cognito,

@@ -11,7 +11,7 @@ use sign_out::SignOut;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
-    lambda::start(|env, aws| {
+    lambda::start(&sign_out::DEPLOY, |env, aws| {
         let cognito = CognitoConfig::from_env(env)?;
         Ok(SignOut {
             verifier: jwt::from_env(env, &cognito, aws.trust_store())?,

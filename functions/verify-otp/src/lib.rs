@@ -6,6 +6,8 @@ use booking_auth::AuthError;
 use booking_auth::aws::cognito::{CodeAnswer, CodeRefusal, Cognito};
 use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::login::LoginStore;
+use booking_auth::config::Deploy;
+use booking_auth::config::settings::{AUTH_STATE_TABLE, COGNITO, GUESTS_TABLE, OTP};
 use booking_auth::contract::{TokenDeliveryEvent, VerifyOtpArgs, VerifyOtpContract};
 use booking_auth::domain::clock::{Clock, year};
 use booking_auth::domain::email::Email;
@@ -13,6 +15,12 @@ use booking_auth::domain::ids::SessionToken;
 use booking_auth::domain::otp::{OtpCode, wrong_code};
 use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
+
+/// What this function needs from its stack: the settings it reads besides start-up's.
+pub const DEPLOY: Deploy = Deploy {
+    function: "verify-otp",
+    settings: &[COGNITO, OTP, &[&AUTH_STATE_TABLE, &GUESTS_TABLE]],
+};
 
 pub struct VerifyOtp {
     pub cognito: Cognito,

@@ -10,7 +10,7 @@ use verify_otp::VerifyOtp;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), booking_auth::invoke::runtime::Error> {
-    lambda::start(|env, aws| {
+    lambda::start(&verify_otp::DEPLOY, |env, aws| {
         let dynamodb = aws.dynamodb();
         Ok(VerifyOtp {
             cognito: Cognito::new(aws.cognito(), &CognitoConfig::from_env(env)?),

@@ -29,6 +29,7 @@ import { Construct } from 'constructs'
 import gatewayProtocol from '../../agentcore/gateway-protocol.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
 import { agentTopology } from './agent'
+import { environmentOf, settingParameters } from './settings'
 import tables from '../../tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
@@ -58,7 +59,15 @@ export interface BookingAuthStackProps extends StackProps {
 
 type TableEnv = 'AUTH_STATE_TABLE' | 'GUESTS_TABLE' | 'RESERVATIONS_TABLE'
 
-/** One function: its binary, route, the tables it reads by env var, and exactly the actions it calls. */
+/** The tables' logical ids, as in the SAM template. */
+const TABLE_IDS: Record<TableEnv, string> = {
+  AUTH_STATE_TABLE: 'AuthStateTable',
+  GUESTS_TABLE: 'GuestsTable',
+  RESERVATIONS_TABLE: 'ReservationsTable',
+}
+
+/** One function: its binary, route, the tables it uses by env var, and exactly the actions it
+ * calls. Its environment comes from its DEPLOY (infra/generated/settings.json). */
 interface FunctionSpec {
   id: string
   binary: string
@@ -66,7 +75,6 @@ interface FunctionSpec {
   route: string
   tables: Partial<Record<TableEnv, string[]>>
   cognito: string[]
-  extraEnv?: Record<string, string>
 }
 
 export class BookingAuthStack extends Stack {
@@ -122,7 +130,7 @@ export class BookingAuthStack extends Stack {
       explicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       preventUserExistenceErrors: 'ENABLED',
       enableTokenRevocation: true,
-      authSessionValidity: p.authSessionValidity.valueAsNumber,
+      authSessionValidity: p.settings.AuthSessionValidityMinutes.valueAsNumber,
       accessTokenValidity: p.accessTokenValidity.valueAsNumber,
       idTokenValidity: p.idTokenValidity.valueAsNumber,
       refreshTokenValidity: p.refreshTokenValidity.valueAsNumber,
@@ -134,7 +142,7 @@ export class BookingAuthStack extends Stack {
 
     const api = new HttpApi(this, 'HttpApi', {
       corsPreflight: {
-        allowOrigins: p.corsAllowedOrigins.valueAsList,
+        allowOrigins: p.settings.CorsAllowedOrigins.valueAsList,
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
         allowHeaders: ['authorization', 'content-type', 'x-conversation-id'],
         maxAge: Duration.seconds(600),
@@ -172,12 +180,6 @@ export class BookingAuthStack extends Stack {
         binary: 'initiate-login',
         method: HttpMethod.POST,
         route: '/auth/login',
-        extraEnv: {
-          BUDGET_CODES_PER_SOURCE_PER_HOUR: p.budgetCodesPerSourcePerHour.valueAsString,
-          BUDGET_CODES_PER_MINUTE: p.budgetCodesPerMinute.valueAsString,
-          BUDGET_CODES_PER_HOUR: p.budgetCodesPerHour.valueAsString,
-          BUDGET_NEW_USERS_PER_HOUR: p.budgetNewUsersPerHour.valueAsString,
-        },
         // UpdateItem: the sign-in budgets' counters.
         tables: { AUTH_STATE_TABLE: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
         cognito: [
@@ -196,7 +198,6 @@ export class BookingAuthStack extends Stack {
           GUESTS_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         },
         cognito: ['cognito-idp:AdminRespondToAuthChallenge'],
-        extraEnv: { OTP_MAX_ATTEMPTS: p.codeAttempts.valueAsString },
       },
       {
         // GetTokensFromRefreshToken is authorised by the refresh token itself: no Cognito permission.
@@ -219,7 +220,6 @@ export class BookingAuthStack extends Stack {
           AUTH_STATE_TABLE: ['dynamodb:BatchGetItem'],
         },
         cognito: [],
-        extraEnv: { REVOCATION_CHECK: p.revocationCheck.valueAsString },
       },
       {
         // RevokeToken and GlobalSignOut are authorised by the tokens themselves: no Cognito permission.
@@ -232,26 +232,23 @@ export class BookingAuthStack extends Stack {
       },
     ]
 
-    // As the SAM template's Globals: every function, the interceptor included.
-    const common: Record<string, string> = {
-      USER_POOL_ID: userPool.ref,
-      USER_POOL_CLIENT_ID: client.ref,
-      AUTH_SESSION_VALIDITY_MINUTES: p.authSessionValidity.valueAsString,
-      CORS_ALLOWED_ORIGINS: Fn.join(',', p.corsAllowedOrigins.valueAsList),
-      AUTH_TOKEN_ARGUMENT: p.authTokenArgument.valueAsString,
+    // What a generated environment's `resource` names, by the SAM template's logical ids.
+    const wired: Record<string, string> = { UserPool: userPool.ref, UserPoolClient: client.ref }
+    for (const [env, id] of Object.entries(TABLE_IDS) as [TableEnv, string][]) wired[id] = tableResources[env].ref
+    const environmentFor = (binary: string) => ({
+      // As the SAM template's Globals.
       AWS_LAMBDA_LOG_FORMAT: 'JSON',
-    }
+      ...environmentOf(binary, p.settings, wired),
+    })
     const architecture = props.architecture ?? Architecture.ARM_64
     for (const spec of specs) {
       const statements: PolicyStatement[] = []
       if (spec.cognito.length > 0) {
         statements.push(new PolicyStatement({ actions: spec.cognito, resources: [userPool.attrArn] }))
       }
-      const environment: Record<string, string> = { ...common, ...spec.extraEnv }
+      const environment = environmentFor(spec.binary)
       for (const [env, actions] of Object.entries(spec.tables) as [TableEnv, string[]][]) {
-        const table = tableResources[env]
-        environment[env] = table.ref
-        statements.push(new PolicyStatement({ actions, resources: [table.attrArn] }))
+        statements.push(new PolicyStatement({ actions, resources: [tableResources[env].attrArn] }))
       }
       const fn = new RustFunction(this, `${spec.id}Function`, {
         manifestPath: path.join(WORKSPACE, 'functions', spec.binary, 'Cargo.toml'),
@@ -287,7 +284,13 @@ export class BookingAuthStack extends Stack {
       })
     }
 
-    const gateway = this.gateway(p.createGateway, p.interceptorEnabled, p.logRetentionDays, architecture, common)
+    const gateway = this.gateway(
+      p.createGateway,
+      p.interceptorEnabled,
+      p.logRetentionDays,
+      architecture,
+      environmentFor('guest-token-interceptor'),
+    )
     agentTopology(this, p, gateway, userPool, client)
     this.alarms(p)
     Validations.of(api).acknowledge({
@@ -323,10 +326,6 @@ export class BookingAuthStack extends Stack {
     const param = (id: string, props: ConstructorParameters<typeof CfnParameter>[2]) =>
       new CfnParameter(this, id, props)
     const p = {
-      authSessionValidity: param('AuthSessionValidityMinutes', {
-        type: 'Number', default: 3, minValue: 3, maxValue: 15,
-        description: 'How long an emailed sign-in code (the Cognito session) stays valid.',
-      }),
       accessTokenValidity: param('AccessTokenValidityMinutes', { type: 'Number', default: 60, minValue: 5, maxValue: 1440 }),
       idTokenValidity: param('IdTokenValidityMinutes', { type: 'Number', default: 60, minValue: 5, maxValue: 1440 }),
       refreshTokenValidity: param('RefreshTokenValidityDays', { type: 'Number', default: 30, minValue: 1, maxValue: 3650 }),
@@ -347,26 +346,6 @@ export class BookingAuthStack extends Stack {
           'Without SesIdentityArn the deploy is refused unless this is "true": Cognito\'s default sender stops sending ' +
           'codes for the day after a few dozen, and every guest after that is refused EMAIL_QUOTA_EXCEEDED. Set it only for a trial.',
       }),
-      corsAllowedOrigins: param('CorsAllowedOrigins', {
-        type: 'CommaDelimitedList', default: 'http://localhost:5173',
-        description: 'Browser origins allowed to call the HTTP API.',
-      }),
-      revocationCheck: param('RevocationCheck', {
-        type: 'String', default: 'true', allowedValues: ['true', 'false'],
-        description: 'Refuse access tokens of signed-out sessions (one DynamoDB read per reservations call).',
-      }),
-      authTokenArgument: param('AuthTokenArgument', {
-        type: 'String', default: 'allowed', allowedValues: ['allowed', 'refused'],
-        description:
-          "Whether get_my_reservations and sign_out take the guest's token as a tool argument (which means the " +
-          'model held it). "refused" once your agent\'s code sends the X-Guest-Authorization header.',
-      }),
-      codeAttempts: param('CodeAttemptsPerSignIn', {
-        type: 'Number', default: 3, minValue: 1, maxValue: 10,
-        description:
-          "Codes a guest may type per emailed code (verify-otp's OTP_MAX_ATTEMPTS). Set 1 if " +
-          "scripts/conformance finds that Cognito's session dies at the first wrong code.",
-      }),
       tableDeletionProtection: param('TableDeletionProtection', { type: 'String', default: 'true', allowedValues: ['true', 'false'] }),
       logRetentionDays: param('LogRetentionDays', {
         // A string, like the allowed values CfnParameter takes: a number draws cfn-lint's E2015.
@@ -379,22 +358,6 @@ export class BookingAuthStack extends Stack {
           "Put the guest-token-interceptor function in front of the Gateway's targets as its REQUEST interceptor: it " +
           'forwards X-Guest-Authorization to get_my_reservations and sign_out only, and strips any token the model ' +
           'put in their arguments. Needs CreateGateway "true".',
-      }),
-      budgetCodesPerSourcePerHour: param('BudgetCodesPerSourcePerHour', {
-        type: 'Number', default: 20, minValue: 1,
-        description: 'Sign-in codes one source (HTTP source IP, AgentCore Gateway session, Bedrock Agents session) may have sent per hour.',
-      }),
-      budgetCodesPerMinute: param('BudgetCodesPerMinute', {
-        type: 'Number', default: 30, minValue: 1,
-        description: 'Sign-in codes the whole pool may send per minute (keep it under your SES send rate).',
-      }),
-      budgetCodesPerHour: param('BudgetCodesPerHour', {
-        type: 'Number', default: 600, minValue: 1,
-        description: 'Sign-in codes the whole pool may send per hour (keep it under your SES daily quota / 24).',
-      }),
-      budgetNewUsersPerHour: param('BudgetNewUsersPerHour', {
-        type: 'Number', default: 120, minValue: 1,
-        description: 'New Cognito users (billed monthly active users) per hour, across the pool.',
       }),
       loginRouteRateLimit: param('LoginRouteRateLimit', {
         type: 'Number', default: 5, minValue: 1,
@@ -460,6 +423,8 @@ export class BookingAuthStack extends Stack {
     })
     return {
       ...p,
+      // The settings' parameters, generated with the SAM template's from the Rust settings table.
+      settings: settingParameters(this),
       useSes: new CfnCondition(this, 'UseSes', { expression: Fn.conditionNot(Fn.conditionEquals(p.sesIdentityArn.valueAsString, '')) }),
       protectTables: new CfnCondition(this, 'ProtectTables', { expression: Fn.conditionEquals(p.tableDeletionProtection.valueAsString, 'true') }),
       createGateway,
@@ -506,11 +471,7 @@ export class BookingAuthStack extends Stack {
 
   /** The tables of infra/tables.json: keys and TTL attributes come from that one definition. */
   private tables(protect: CfnCondition): Record<TableEnv, CfnTable> {
-    const ids: Record<TableEnv, string> = {
-      AUTH_STATE_TABLE: 'AuthStateTable',
-      GUESTS_TABLE: 'GuestsTable',
-      RESERVATIONS_TABLE: 'ReservationsTable',
-    }
+    const ids = TABLE_IDS
     const out = {} as Record<TableEnv, CfnTable>
     for (const def of tables.tables) {
       const env = def.env as TableEnv

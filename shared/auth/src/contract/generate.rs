@@ -1,6 +1,6 @@
 //! Generated from the [`catalog`]: the AgentCore Gateway tool definitions, the Gateway targets
 //! and the JSON Schemas of every output under `infra/`. A test keeps the checked-in files equal to
-//! what this module generates (`BLESS=1 cargo test -p booking-auth --test tool_definitions`).
+//! what this module generates (`BLESS=1 cargo test -p booking-auth-generate`).
 
 use serde_json::{Map, Value, json};
 

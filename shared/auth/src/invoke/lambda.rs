@@ -5,15 +5,17 @@ use super::interceptor::{RequestInterceptor, answer_interception};
 use super::runtime::{Error, RuntimeClient, endpoint_from_env};
 use super::{EnvelopeConfig, Tool, ToolContract, route, telemetry};
 use crate::aws::Aws;
-use crate::config::{CorsConfig, Env, GuestTokenConfig};
+use crate::config::{CorsConfig, Deploy, Env, GuestTokenConfig};
 use crate::domain::error::ConfigError;
 
 /// Run a function: build its tool once with `init`, then serve invocations until Lambda stops us.
-/// A configuration fault is reported to Lambda as an init error naming the variable.
+/// `init` may read only the settings `deploy` declares. A configuration fault is reported to
+/// Lambda as an init error naming the variable.
 pub async fn start<T: Tool>(
+    deploy: &Deploy,
     init: impl FnOnce(&Env, &Aws) -> Result<T, ConfigError>,
 ) -> Result<(), Error> {
-    let (runtime, env) = boot()?;
+    let (runtime, env) = boot(deploy)?;
     let built = async {
         let aws = Aws::load(&env).await?;
         let envelope = EnvelopeConfig {
@@ -38,10 +40,11 @@ pub async fn start<T: Tool>(
 /// Run a Gateway REQUEST interceptor: like [`start`], for a function that is not a tool (it
 /// calls no AWS service, so it loads no AWS configuration).
 pub async fn start_interceptor<I: RequestInterceptor>(
-    name: &'static str,
+    deploy: &Deploy,
     init: impl FnOnce(&Env) -> Result<I, ConfigError>,
 ) -> Result<(), Error> {
-    let (runtime, env) = boot()?;
+    let name = deploy.function;
+    let (runtime, env) = boot(deploy)?;
     let interceptor = ready(&runtime, name, init(&env)).await?;
     runtime
         .serve(name, |invocation| async {
@@ -50,10 +53,10 @@ pub async fn start_interceptor<I: RequestInterceptor>(
         .await
 }
 
-fn boot() -> Result<(RuntimeClient, Env), Error> {
+fn boot(deploy: &Deploy) -> Result<(RuntimeClient, Env), Error> {
     telemetry::init();
     let runtime = RuntimeClient::new(endpoint_from_env()?);
-    Ok((runtime, Env::from_process()))
+    Ok((runtime, Env::from_process().only(&deploy.reads())))
 }
 
 /// The built handler, or the configuration fault reported to Lambda as an init error.

@@ -1,6 +1,6 @@
 //! The checked-in AgentCore tool definitions and output schemas must be exactly what the contract
 //! types generate. After changing a contract, regenerate them with
-//! `BLESS=1 cargo test -p booking-auth --test tool_definitions` and review the diff. The same run
+//! `BLESS=1 cargo test -p booking-auth-generate` and review the diff. The same run
 //! writes the AgentCore Gateway targets: `infra/agentcore/gateway-targets.json` (which the CDK app
 //! reads) and the generated block of `infra/template.yaml`.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
@@ -11,24 +11,16 @@ use booking_auth::contract::catalog;
 use booking_auth::contract::generate::{
     GatewayTarget, gateway_definitions, gateway_targets, output_schemas,
 };
+use booking_auth_generate::{FUNCTIONS, bless_or_compare, replace_between};
 use serde_json::{Value, json};
 
 fn infra() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../infra")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 fn check(path: PathBuf, generated: &Value, stale: &mut Vec<String>) {
     let text = format!("{}\n", serde_json::to_string_pretty(generated).unwrap());
-    check_text(path, text, stale);
-}
-
-fn check_text(path: PathBuf, text: String, stale: &mut Vec<String>) {
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-    } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-        stale.push(path.display().to_string());
-    }
+    bless_or_compare(path, text, stale);
 }
 
 #[test]
@@ -49,7 +41,7 @@ fn checked_in_definitions_match_the_contract_types() {
     let current = std::fs::read_to_string(&template).unwrap();
     let protocol =
         std::fs::read_to_string(infra().join("agentcore/gateway-protocol.json")).unwrap();
-    check_text(
+    bless_or_compare(
         template,
         with_protocol_block(&with_generated_block(&current, &targets), &protocol),
         &mut stale,
@@ -81,17 +73,9 @@ const END: &str = "  # END GENERATED AgentCore Gateway targets";
 const PROTOCOL_BEGIN: &str = "      # BEGIN GENERATED Gateway protocol";
 const PROTOCOL_END: &str = "      # END GENERATED Gateway protocol";
 
-/// `text` with what stands between its `begin` and `end` lines replaced by `block` (which starts
-/// with the `begin` line).
-fn replace_block(text: &str, begin: &str, end: &str, block: &str) -> String {
-    let start = text
-        .find(begin)
-        .unwrap_or_else(|| panic!("template.yaml has no line {begin:?}"));
-    let stop = text[start..]
-        .find(end)
-        .unwrap_or_else(|| panic!("template.yaml has no line {end:?}"))
-        + start;
-    format!("{}{block}{}", &text[..start], &text[stop..])
+fn replace_block(text: &str, begin: &str, end: &str, body: &str) -> String {
+    replace_between(text, begin, end, body)
+        .unwrap_or_else(|| panic!("template.yaml has no lines {begin:?} … {end:?}"))
 }
 
 /// The Gateway's `ProtocolConfiguration`, from `infra/agentcore/gateway-protocol.json` (which the
@@ -102,8 +86,7 @@ fn with_protocol_block(template: &str, protocol: &str) -> String {
         .unwrap()
         .replace('\n', &format!("\n{}", " ".repeat(6)));
     let block = format!(
-        "{PROTOCOL_BEGIN}: written by shared/auth/tests/tool_definitions.rs\n      \
-         # from infra/agentcore/gateway-protocol.json (BLESS=1). Edit that file, not these lines.\n      \
+        "      # from infra/agentcore/gateway-protocol.json (BLESS=1). Edit that file, not these lines.\n      \
          ProtocolConfiguration: {inline}\n"
     );
     replace_block(template, PROTOCOL_BEGIN, PROTOCOL_END, &block)
@@ -123,9 +106,8 @@ fn pascal(function: &str) -> String {
 /// The template with its generated block (between the BEGIN and END lines) rewritten: one
 /// `AWS::BedrockAgentCore::GatewayTarget` per function. JSON is YAML, so the payload is inlined as is.
 fn with_generated_block(template: &str, targets: &[GatewayTarget]) -> String {
-    let mut block = format!(
-        "{BEGIN}: written by shared/auth/tests/tool_definitions.rs\n  \
-         # from the Rust contract types (BLESS=1). Edit the tool catalog, not these lines.\n"
+    let mut block = String::from(
+        "  # from the Rust contract types (BLESS=1). Edit the tool catalog, not these lines.\n",
     );
     for target in targets {
         let stem = pascal(target.function);
@@ -292,6 +274,12 @@ fn every_tool_has_its_function_crate_and_every_function_crate_a_tool() {
     served.push(booking_auth::contract::interceptor::INTERCEPTOR_FUNCTION);
     served.sort_unstable();
     assert_eq!(crates, served, "functions/ and the tool catalog disagree");
+    let mut declared: Vec<&str> = FUNCTIONS.iter().map(|d| d.function).collect();
+    declared.sort_unstable();
+    assert_eq!(
+        crates, declared,
+        "functions/ and the DEPLOYs in FUNCTIONS disagree"
+    );
     for function in served {
         // The binary is named after the folder, so the Gateway target and cargo-lambda agree.
         let manifest =

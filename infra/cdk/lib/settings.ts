@@ -1,0 +1,72 @@
+// The functions' settings and environment, from infra/generated/settings.json: infra/generate
+// writes it from the Rust settings table and each function's DEPLOY, and writes the SAM
+// template's copies from the same source, so neither stack holds a hand copy.
+import { CfnParameter, Fn } from 'aws-cdk-lib'
+import { Construct } from 'constructs'
+import generated from '../../generated/settings.json'
+
+/** A stack parameter as CloudFormation declares it, already generated. */
+interface CloudFormationParameter {
+  Type: string
+  Default: string | number
+  MinValue?: number
+  MaxValue?: number
+  AllowedValues?: string[]
+  Description: string
+}
+
+interface GeneratedSetting {
+  variable: string
+  parameter?: { name: string; cloudformation: CloudFormationParameter }
+}
+
+interface EnvironmentEntry {
+  variable: string
+  parameter?: string
+  list?: boolean
+  resource?: string
+}
+
+const settings = generated.settings as GeneratedSetting[]
+const functions = generated.functions as { function: string; environment: EnvironmentEntry[] }[]
+
+/** One CfnParameter per setting an operator sets at deploy time, keyed by the parameter's name. */
+export function settingParameters(scope: Construct): Record<string, CfnParameter> {
+  const out: Record<string, CfnParameter> = {}
+  for (const { parameter } of settings) {
+    if (!parameter) continue
+    const cfn = parameter.cloudformation
+    out[parameter.name] = new CfnParameter(scope, parameter.name, {
+      type: cfn.Type,
+      default: cfn.Default,
+      minValue: cfn.MinValue,
+      maxValue: cfn.MaxValue,
+      allowedValues: cfn.AllowedValues,
+      description: cfn.Description,
+    })
+  }
+  return out
+}
+
+/** A function's environment: each variable from its parameter or from the resource that wires it. */
+export function environmentOf(
+  fn: string,
+  parameters: Record<string, CfnParameter>,
+  resources: Record<string, string>,
+): Record<string, string> {
+  const entry = functions.find((f) => f.function === fn)
+  if (!entry) throw new Error(`infra/generated/settings.json has no function ${fn}`)
+  const out: Record<string, string> = {}
+  for (const e of entry.environment) {
+    if (e.parameter) {
+      const param = parameters[e.parameter]
+      if (!param) throw new Error(`no parameter ${e.parameter}`)
+      out[e.variable] = e.list ? Fn.join(',', param.valueAsList) : param.valueAsString
+    } else {
+      const value = e.resource && resources[e.resource]
+      if (!value) throw new Error(`${fn}: nothing wires ${e.variable} (resource ${e.resource})`)
+      out[e.variable] = value
+    }
+  }
+  return out
+}

@@ -1,0 +1,91 @@
+//! The generated copies must be exactly what the settings table and the functions' `DEPLOY`
+//! declare. After changing either, regenerate with `BLESS=1 cargo test -p booking-auth-generate`
+//! and review the diff.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test fixture that fails should panic
+
+use std::path::PathBuf;
+
+use booking_auth::config::settings::ALL;
+use booking_auth_generate::{
+    FUNCTIONS, bless_or_compare, readme_table, replace_between, sam_environment, sam_parameters,
+    settings_json,
+};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn between(text: &str, begin: &str, end: &str, body: &str) -> String {
+    replace_between(text, begin, end, body)
+        .unwrap_or_else(|| panic!("no lines {begin:?} … {end:?}"))
+}
+
+const FROM: &str = "written by infra/generate (BLESS=1 cargo test -p booking-auth-generate)";
+
+#[test]
+fn generated_copies_match_their_one_home() {
+    let mut stale = Vec::new();
+    bless_or_compare(
+        root().join("infra/generated/settings.json"),
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&settings_json()).unwrap()
+        ),
+        &mut stale,
+    );
+
+    let path = root().join("infra/template.yaml");
+    let mut template = std::fs::read_to_string(&path).unwrap();
+    template = between(
+        &template,
+        "  # BEGIN GENERATED settings parameters",
+        "  # END GENERATED settings parameters",
+        &sam_parameters(),
+    );
+    for deploy in FUNCTIONS {
+        template = between(
+            &template,
+            &format!("      # BEGIN GENERATED environment of {}", deploy.function),
+            &format!("      # END GENERATED environment of {}", deploy.function),
+            &sam_environment(deploy),
+        );
+    }
+    bless_or_compare(path, template, &mut stale);
+
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    bless_or_compare(
+        path,
+        between(
+            &readme,
+            "<!-- BEGIN GENERATED configuration",
+            "<!-- END GENERATED configuration",
+            &readme_table(),
+        ),
+        &mut stale,
+    );
+    assert!(stale.is_empty(), "out of date ({FROM}): {stale:?}");
+}
+
+#[test]
+fn every_setting_is_read_by_some_function() {
+    for s in ALL {
+        assert!(
+            FUNCTIONS
+                .iter()
+                .any(|d| d.reads().iter().any(|r| r.variable == s.variable)),
+            "{} is read by no function: remove it or declare its reader",
+            s.variable
+        );
+    }
+}
+
+#[test]
+fn the_block_replacement_keeps_the_markers_and_refuses_a_missing_one() {
+    let text = "a\n  # BEGIN X: note\nold\n  # END X\nb\n";
+    assert_eq!(
+        replace_between(text, "  # BEGIN X", "  # END X", "new\n").unwrap(),
+        "a\n  # BEGIN X: note\nnew\n  # END X\nb\n"
+    );
+    assert!(replace_between(text, "  # BEGIN Y", "  # END X", "").is_none());
+}
