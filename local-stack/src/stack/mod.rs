@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
+use booking_auth::config::settings;
 use booking_auth::domain::budget::BudgetPolicy;
 use bytes::Bytes;
 use cognito_stand_in::{Settings, StandIn};
@@ -320,15 +321,18 @@ impl Stack {
     pub fn agent_env(&self) -> Vec<(String, String)> {
         let s = self.settings();
         let mut env = vec![
-            ("AWS_REGION", REGION.to_owned()),
-            ("USER_POOL_ID", s.user_pool_id),
-            ("USER_POOL_CLIENT_ID", s.client_id),
+            (settings::AWS_REGION.variable, REGION.to_owned()),
+            (settings::USER_POOL_ID.variable, s.user_pool_id),
+            (settings::USER_POOL_CLIENT_ID.variable, s.client_id),
             (
                 "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
                 self.standin_url.clone(),
             ),
             // The functions' leeway, so both sides agree on when a token has expired.
-            ("JWT_LEEWAY_SECONDS", JWT_LEEWAY_SECONDS.to_owned()),
+            (
+                settings::JWT_LEEWAY_SECONDS.variable,
+                JWT_LEEWAY_SECONDS.to_owned(),
+            ),
         ];
         if let Some(gateway) = self.mcp_url(false) {
             env.push(("AGENT_GATEWAY_URL", gateway));
@@ -341,7 +345,7 @@ impl Stack {
     pub fn function_env(&self) -> Vec<(String, String)> {
         let s = self.settings();
         let mut env = vec![
-            ("AWS_REGION", REGION.to_owned()),
+            (settings::AWS_REGION.variable, REGION.to_owned()),
             ("AWS_ACCESS_KEY_ID", "local".to_owned()),
             ("AWS_SECRET_ACCESS_KEY", "local".to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
@@ -353,30 +357,36 @@ impl Stack {
                 "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
                 self.standin_url.clone(),
             ),
-            ("USER_POOL_ID", s.user_pool_id.clone()),
-            ("USER_POOL_CLIENT_ID", s.client_id.clone()),
-            ("CORS_ALLOWED_ORIGINS", self.cors_origins.join(",")),
+            (settings::USER_POOL_ID.variable, s.user_pool_id.clone()),
+            (settings::USER_POOL_CLIENT_ID.variable, s.client_id.clone()),
+            (
+                settings::CORS_ALLOWED_ORIGINS.variable,
+                self.cors_origins.join(","),
+            ),
             // Readers refuse access tokens of signed-out sessions.
-            ("REVOCATION_CHECK", "true".to_owned()),
+            (settings::REVOCATION_CHECK.variable, "true".to_owned()),
             // Every invocation's AWS calls, for the round-trip record (BENCHMARKS.md).
             ("RUST_LOG", "info,aws_calls=debug".to_owned()),
-            ("JWT_LEEWAY_SECONDS", JWT_LEEWAY_SECONDS.to_owned()),
+            (
+                settings::JWT_LEEWAY_SECONDS.variable,
+                JWT_LEEWAY_SECONDS.to_owned(),
+            ),
             // Small sign-in budgets, so the simulation in the end-to-end tests reaches each
             // (README: Abuse budgets has the production defaults).
             (
-                "BUDGET_CODES_PER_SOURCE_PER_HOUR",
+                settings::BUDGET_CODES_PER_SOURCE_PER_HOUR.variable,
                 self.budgets.per_source_per_hour.to_string(),
             ),
             (
-                "BUDGET_CODES_PER_MINUTE",
+                settings::BUDGET_CODES_PER_MINUTE.variable,
                 self.budgets.codes_per_minute.to_string(),
             ),
             (
-                "BUDGET_CODES_PER_HOUR",
+                settings::BUDGET_CODES_PER_HOUR.variable,
                 self.budgets.codes_per_hour.to_string(),
             ),
             (
-                "BUDGET_NEW_USERS_PER_HOUR",
+                settings::BUDGET_NEW_USERS_PER_HOUR.variable,
                 self.budgets.new_users_per_hour.to_string(),
             ),
         ];
