@@ -23,7 +23,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
-use cognito_stand_in::keys::SigningKey;
 use http::{HeaderValue, Method, StatusCode};
 use http_body_util::combinators::BoxBody;
 use hyper_util::client::legacy::Client;
@@ -31,6 +30,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use jsonwebtoken::DecodingKey;
 use loopback_http::{Request, Response, read_body};
 use serde_json::Value;
+use test_keys::SigningKey;
 use tokio::net::TcpListener;
 
 pub use config::{Config, UserPoolProvider};

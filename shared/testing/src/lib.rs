@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use booking_auth::config::{CognitoConfig, CorsConfig, JwtConfig, TrustedIssuer};
 use booking_auth::invoke::{EnvelopeConfig, Invocation, Tool, route};
 use booking_auth::jwt::{BoxFuture, JwksDocument, JwksFetchError, JwksSource, JwtVerifier};
-use cognito_stand_in::keys::b64;
 use serde_json::{Value, json};
+use test_keys::b64;
 
 pub const REGION: &str = "eu-west-1";
 pub const POOL_ID: &str = "eu-west-1_TestPool1";
@@ -29,11 +29,11 @@ pub fn now() -> i64 {
 
 /// An RSA-2048 signing key with its `kid`, as a Cognito pool has one: the local Cognito
 /// stand-in's own key type, so tests and the stand-in sign tokens the same way.
-pub struct TestKey(cognito_stand_in::keys::SigningKey);
+pub struct TestKey(test_keys::SigningKey);
 
 impl TestKey {
     pub fn generate(kid: &str) -> Self {
-        Self(cognito_stand_in::keys::SigningKey::generate(kid).expect("RSA key generation"))
+        Self(test_keys::SigningKey::generate(kid).expect("RSA key generation"))
     }
 
     pub fn kid(&self) -> &str {
