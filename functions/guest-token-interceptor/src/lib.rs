@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 /// What this function needs from its stack: the settings it reads besides start-up's.
 pub const DEPLOY: Deploy = Deploy {
-    function: "guest-token-interceptor",
+    function: FUNCTION,
     settings: &[],
 };
 

@@ -10,6 +10,7 @@ use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::login::{LoginStore, SendSlot};
 use booking_auth::config::Deploy;
 use booking_auth::config::settings::{AUTH_STATE_TABLE, BUDGETS, COGNITO, OTP};
+use booking_auth::contract::ToolContract;
 use booking_auth::contract::{InitiateLoginArgs, InitiateLoginContract, LoginStarted};
 use booking_auth::domain::clock::{Clock, rfc3339};
 use booking_auth::domain::email::Email;
@@ -19,7 +20,7 @@ use booking_auth::invoke::{CallContext, Tool};
 
 /// What this function needs from its stack: the settings it reads besides start-up's.
 pub const DEPLOY: Deploy = Deploy {
-    function: "initiate-login",
+    function: <InitiateLoginContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, OTP, BUDGETS, &[&AUTH_STATE_TABLE]],
 };
 

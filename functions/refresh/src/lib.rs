@@ -8,6 +8,7 @@ use booking_auth::aws::guests::GuestStore;
 use booking_auth::config::Deploy;
 use booking_auth::config::RefreshConfig;
 use booking_auth::config::settings::{COGNITO, GUESTS_TABLE, REFRESH_TOKEN_AUTH_FALLBACK};
+use booking_auth::contract::ToolContract;
 use booking_auth::contract::{RefreshArgs, RefreshContract, TokenDeliveryEvent};
 use booking_auth::domain::clock::{Clock, year};
 use booking_auth::domain::signals::{self, Signal};
@@ -15,7 +16,7 @@ use booking_auth::invoke::{CallContext, Tool};
 
 /// What this function needs from its stack: the settings it reads besides start-up's.
 pub const DEPLOY: Deploy = Deploy {
-    function: "refresh",
+    function: <RefreshContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, &[&REFRESH_TOKEN_AUTH_FALLBACK, &GUESTS_TABLE]],
 };
 

@@ -11,6 +11,7 @@ use booking_auth::config::Deploy;
 use booking_auth::config::settings::{
     AUTH_STATE_TABLE, COGNITO, GUESTS_TABLE, JWT, RESERVATIONS_TABLE, REVOCATION_CHECK,
 };
+use booking_auth::contract::ToolContract;
 use booking_auth::contract::{GetMyReservationsContract, ReservationsArgs, ReservationsResult};
 use booking_auth::domain::clock::{Clock, date};
 use booking_auth::domain::stays::{next_token, page_size, resume_after};
@@ -19,7 +20,7 @@ use booking_auth::jwt::{JwtVerifier, TokenUse};
 
 /// What this function needs from its stack: the settings it reads besides start-up's.
 pub const DEPLOY: Deploy = Deploy {
-    function: "reservations",
+    function: <GetMyReservationsContract as ToolContract>::FUNCTION,
     settings: &[
         COGNITO,
         JWT,

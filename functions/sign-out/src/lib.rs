@@ -7,6 +7,7 @@ use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::revocation::RevocationStore;
 use booking_auth::config::Deploy;
 use booking_auth::config::settings::{AUTH_STATE_TABLE, COGNITO, JWT};
+use booking_auth::contract::ToolContract;
 use booking_auth::contract::{SignOutArgs, SignOutContract, SignedOut};
 use booking_auth::domain::clock::Clock;
 use booking_auth::domain::signals::{self, Signal};
@@ -15,7 +16,7 @@ use booking_auth::jwt::{JwtVerifier, TokenUse};
 
 /// What this function needs from its stack: the settings it reads besides start-up's.
 pub const DEPLOY: Deploy = Deploy {
-    function: "sign-out",
+    function: <SignOutContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, JWT, &[&AUTH_STATE_TABLE]],
 };
 

@@ -8,6 +8,7 @@ use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::login::LoginStore;
 use booking_auth::config::Deploy;
 use booking_auth::config::settings::{AUTH_STATE_TABLE, COGNITO, GUESTS_TABLE, OTP};
+use booking_auth::contract::ToolContract;
 use booking_auth::contract::{TokenDeliveryEvent, VerifyOtpArgs, VerifyOtpContract};
 use booking_auth::domain::clock::{Clock, year};
 use booking_auth::domain::email::Email;
@@ -18,7 +19,7 @@ use booking_auth::invoke::{CallContext, Tool};
 
 /// What this function needs from its stack: the settings it reads besides start-up's.
 pub const DEPLOY: Deploy = Deploy {
-    function: "verify-otp",
+    function: <VerifyOtpContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, OTP, &[&AUTH_STATE_TABLE, &GUESTS_TABLE]],
 };
 
