@@ -127,7 +127,7 @@ export async function startTopology({ logs = `${root}target/browser-journey`, ag
     })
     children.push(frontDoor)
     const door = await firstLine(frontDoor, 'the Runtime front door', (line) => (line.startsWith('{') ? JSON.parse(line) : null), 600_000)
-    // What a deployed stack's outputs give the page (README: "The deployed topology").
+    // What a deployed stack's outputs give the page (docs/deployment.md).
     const runtime = {
       region: door.region,
       endpoint: door.endpoint,

@@ -5,7 +5,7 @@ tool wants one; the code puts the real value into the call just before it runs a
 token to the Gateway in the guest-token header. So a token never enters the model's context, its
 output, or the conversation history, and a model cannot hand a tool a token of its own.
 
-What is kept, and for how long (README: Security):
+What is kept, and for how long (docs/security.md):
 - the access token only for the turn that presented it (the guest-token header) or received it
   (the `verify_otp` turn, for the calls that follow in that turn): every later turn brings its own;
 - the refresh token from sign-in until sign-out, a session the functions refuse, or eviction, and

@@ -1200,7 +1200,7 @@ fn function_log_lines(stack: &Stack, marker: &str) -> Vec<Value> {
         .collect()
 }
 
-/// The `aws_calls` records the functions have logged so far (README: Operations).
+/// The `aws_calls` records the functions have logged so far (docs/operations.md).
 fn call_records(stack: &Stack) -> Vec<Value> {
     function_log_lines(stack, r#""message":"aws calls""#)
 }

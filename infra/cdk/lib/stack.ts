@@ -256,7 +256,7 @@ export class BookingAuthStack extends Stack {
         architecture,
         memorySize: MEMORY_MB,
         timeout: Duration.seconds(TIMEOUT_SECONDS),
-        // X-Ray: each AWS call carries the invocation's trace header (README: Operations).
+        // X-Ray: each AWS call carries the invocation's trace header (docs/operations.md).
         tracing: Tracing.ACTIVE,
         environment,
         initialPolicy: statements,
@@ -441,7 +441,7 @@ export class BookingAuthStack extends Stack {
   }
 
   /** Alarms on the functions' own metrics (embedded metric format, namespace BookingAuth, the
-   * aggregate without dimensions; README: Operations). */
+   * aggregate without dimensions; docs/operations.md). */
   private alarms(p: ReturnType<BookingAuthStack['parameters']>) {
     const actions = Fn.conditionIf(p.hasAlarmTopic.logicalId, [p.alarmTopicArn.valueAsString], Aws.NO_VALUE)
     const alarm = (id: string, description: string, metricName: string, statistic: string, period: number, threshold: CfnParameter | number) =>

@@ -1,6 +1,6 @@
 //! Every generated copy, from its one home in Rust: of the settings table
 //! (`booking_auth::config::settings`) and each function's `DEPLOY`, `infra/generated/settings.json`
-//! (the CDK app reads it), the SAM template's parameter and environment blocks and README's
+//! (the CDK app reads it), the SAM template's parameter and environment blocks and docs/configuration.md's
 //! configuration table (`tests/generated.rs`); of the tool contracts, the AgentCore tool
 //! definitions, Gateway targets and JSON Schemas (`tests/tool_definitions.rs`).
 //! `BLESS=1 cargo test -p booking-auth-generate` writes them; without `BLESS` the test fails
@@ -217,8 +217,8 @@ pub fn sam_environment(deploy: &Deploy) -> String {
     out
 }
 
-/// README's configuration table.
-pub fn readme_table() -> String {
+/// docs/configuration.md's table.
+pub fn configuration_table() -> String {
     let mut out = String::from(
         "| variable | read by | default | values | stack parameter | meaning |\n|---|---|---|---|---|---|\n",
     );

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use booking_auth::config::settings::ALL;
 use booking_auth_generate::{
-    FUNCTIONS, bless_or_compare, readme_table, replace_between, sam_environment, sam_parameters,
-    settings_json,
+    FUNCTIONS, bless_or_compare, configuration_table, replace_between, sam_environment,
+    sam_parameters, settings_json,
 };
 
 fn root() -> PathBuf {
@@ -52,15 +52,15 @@ fn generated_copies_match_their_one_home() {
     }
     bless_or_compare(path, template, &mut stale);
 
-    let path = root().join("README.md");
-    let readme = std::fs::read_to_string(&path).unwrap();
+    let path = root().join("docs/configuration.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
     bless_or_compare(
         path,
         between(
-            &readme,
+            &doc,
             "<!-- BEGIN GENERATED configuration",
             "<!-- END GENERATED configuration",
-            &readme_table(),
+            &configuration_table(),
         ),
         &mut stale,
     );

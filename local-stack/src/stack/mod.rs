@@ -372,7 +372,7 @@ impl Stack {
                 JWT_LEEWAY_SECONDS.to_owned(),
             ),
             // Small sign-in budgets, so the simulation in the end-to-end tests reaches each
-            // (README: Abuse budgets has the production defaults).
+            // (docs/configuration.md has the production defaults).
             (
                 settings::BUDGET_CODES_PER_SOURCE_PER_HOUR.variable,
                 self.budgets.per_source_per_hour.to_string(),

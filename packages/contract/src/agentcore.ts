@@ -25,7 +25,7 @@ export interface Credentials {
   expiration?: Date
 }
 
-/** What the stack's outputs give the page (README: "The deployed topology"). */
+/** What the stack's outputs give the page (docs/deployment.md). */
 export interface IdentityPoolConfig {
   region: string
   identityPoolId: string

@@ -1,7 +1,7 @@
 //! Every environment variable a function reads, declared once: its name, default, bounds and
 //! meaning, and the stack parameter that sets it at deploy time. The readers in this module take
 //! their defaults and bounds from here; `infra/generate` writes the SAM template's parameters and
-//! environment, `infra/generated/settings.json` (which the CDK app reads) and README's
+//! environment, `infra/generated/settings.json` (which the CDK app reads) and docs/configuration.md's
 //! configuration table from this table, and its test fails when a copy is stale.
 
 use crate::domain::budget::BudgetPolicy;
@@ -13,7 +13,7 @@ use crate::domain::otp::OtpPolicy;
 pub struct Setting {
     pub variable: &'static str,
     pub value: Value,
-    /// What it means, for operators: README's table and the stack parameter's description.
+    /// What it means, for operators: docs/configuration.md's table and the stack parameter's description.
     pub meaning: &'static str,
     /// The stack parameter that sets it, when an operator chooses it at deploy time.
     pub parameter: Option<Parameter>,
@@ -414,7 +414,7 @@ pub const AWS_LAMBDA_LOG_LEVEL: Setting = Setting {
     parameter: None,
 };
 
-/// The table, in README's order.
+/// The table, in docs/configuration.md's order.
 pub const ALL: &[&Setting] = &[
     &AWS_REGION,
     &USER_POOL_ID,

@@ -73,7 +73,7 @@ pub fn conversation_key(protocol: &str, id: &str) -> Option<String> {
 const MINUTE: u64 = 60;
 const HOUR: u64 = 3600;
 
-/// How much may be spent per window (README: Abuse budgets).
+/// How much may be spent per window (docs/security.md: abuse budgets).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BudgetPolicy {
     /// Codes one source may have sent per hour.
