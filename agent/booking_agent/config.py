@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from .identity import TrustedIssuer
+from .wire import DEFAULT_GUEST_TOKEN_HEADER
 
 SCRIPTED = "scripted"
 REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -123,7 +124,7 @@ class Settings:
             gateway_auth=gateway_auth,
             region=region,
             model=os.environ.get("AGENT_MODEL", "").strip() or SCRIPTED,
-            guest_token_header=os.environ.get("GUEST_TOKEN_HEADER", "").strip() or "X-Guest-Authorization",
+            guest_token_header=os.environ.get("GUEST_TOKEN_HEADER", "").strip() or DEFAULT_GUEST_TOKEN_HEADER,
             cors_origins=tuple(o.strip() for o in os.environ.get("AGENT_CORS_ORIGINS", "").split(",") if o.strip()),
             keep_tokens_from_model=_flag("AGENT_KEEP_TOKENS_FROM_MODEL", True),
             model_record=os.environ.get("SCRIPTED_MODEL_RECORD") or None,

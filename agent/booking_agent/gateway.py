@@ -11,11 +11,11 @@ from strands.tools.mcp import MCPClient
 
 from .config import Settings
 from .tokens import GuestTokens
+from .wire import CONVERSATION_HEADER
 
-# The sign-in targets allowlist it: the functions bind a sign-in to the conversation that started
-# it and count the codes it asks for against its own budget. The Gateway has no session id to tell
-# conversations apart with stateless MCP, which Strands' client speaks.
-CONVERSATION_HEADER = "X-Conversation-Id"
+# CONVERSATION_HEADER: the sign-in targets allowlist it; the functions bind a sign-in to the
+# conversation that started it and count the codes it asks for against its own budget. The Gateway
+# has no session id to tell conversations apart with stateless MCP, which Strands' client speaks.
 
 
 class GatewayAuth(httpx.Auth):

@@ -21,21 +21,16 @@ import json
 import threading
 from typing import Any
 
+from .wire import FILLED_ARGUMENTS, SECRET_OUTPUTS, TOKEN_ARGUMENTS, TOOL_SEPARATOR
+
 MARKER = "[kept by the agent's code]"
 
-# What a tool result may carry that the model must not see: the tokens of an `auth_tokens` event
-# and the login handle of `initiate_login`.
-SECRET_OUTPUTS = ("id_token", "access_token", "refresh_token", "session_token")
-
-# Arguments the code fills in, per tool, from what earlier results delivered.
-FILLED_ARGUMENTS = {
-    "verify_otp": ("session_token",),
-    "refresh": ("refresh_token",),
-    "sign_out": ("refresh_token",),
-}
+# What a result may carry that the model must not see (the tokens of an `auth_tokens` event, the
+# login handle of `initiate_login`), and the arguments the code fills in from them, per tool: the
+# contract types' `Secret` fields (wire.py).
 
 # Arguments the code removes: the access token travels in the guest-token header only.
-DROPPED_ARGUMENTS = ("auth_token", "access_token")
+DROPPED_ARGUMENTS = TOKEN_ARGUMENTS
 
 # What the model is told when a call cannot run in this turn.
 NOT_HERE = {
@@ -51,7 +46,7 @@ SESSION_ENDED = ("REFRESH_FAILED", "INVALID_TOKEN")
 
 def tool_name(gateway_name: str) -> str:
     """The contract's tool name of a Gateway tool (`<target>___<tool>`)."""
-    return gateway_name.split("___", 1)[1] if "___" in gateway_name else gateway_name
+    return gateway_name.split(TOOL_SEPARATOR, 1)[1] if TOOL_SEPARATOR in gateway_name else gateway_name
 
 
 def parse_output(text: str) -> Any:

@@ -275,3 +275,18 @@ def test_the_deployed_gateway_lists_the_revision_the_agents_mcp_client_speaks() 
 
     protocol = json.loads((Path(__file__).resolve().parents[2] / "infra/agentcore/gateway-protocol.json").read_text())
     assert LATEST_MODERN_VERSION in protocol["Mcp"]["SupportedVersions"]
+
+
+def test_the_secrets_the_agent_keeps_are_the_contracts():
+    # wire.json is written from the contract types' Secret fields: a field newly marked there
+    # changes what the agent keeps from the model, and this says what that is today.
+    from booking_agent import wire
+
+    assert wire.SECRET_OUTPUTS == ("access_token", "id_token", "refresh_token", "session_token")
+    assert wire.FILLED_ARGUMENTS == {
+        "refresh": ("refresh_token",),
+        "sign_out": ("refresh_token",),
+        "verify_otp": ("session_token",),
+    }
+    assert wire.TOKEN_ARGUMENTS == ("access_token", "auth_token")
+    assert wire.TOOL_SEPARATOR == "___"

@@ -10,11 +10,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
 use booking_auth::contract::{
     GetMyReservationsContract, InitiateLoginContract, RefreshContract, SignOutContract,
     ToolContract, VerifyOtpContract,
 };
+use booking_auth::domain::agentcore::DEFAULT_GUEST_TOKEN_HEADER;
 use booking_auth::domain::budget::BudgetPolicy;
 use booking_bench::{Error, arg, median, quantile, write_results};
 use local_stack::{Functions, Stack, StackOptions};

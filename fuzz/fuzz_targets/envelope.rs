@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use booking_auth::AuthError;
 use booking_auth::contract::{
     GetMyReservationsContract, InitiateLoginArgs, InitiateLoginContract, LoginStarted,
-    ReservationsArgs, ReservationsResult,
+    ReservationsArgs, ReservationsResult, Secret,
 };
 use booking_auth::invoke::{CallContext, EnvelopeConfig, Invocation, Tool, route};
 use libfuzzer_sys::fuzz_target;
@@ -33,7 +33,7 @@ impl Tool for Reservations {
         ctx: &CallContext,
     ) -> Result<ReservationsResult, AuthError> {
         // The token rules run on fuzzed headers and arguments.
-        ctx.token_or(args.auth_token.as_deref())?;
+        ctx.token_or(args.auth_token.as_ref().map(Secret::expose))?;
         Err(AuthError::AuthRequired)
     }
 }

@@ -3,12 +3,12 @@
 //! the first character of each part and its top-level domain.
 #![no_main]
 
+use booking_auth::domain::agentcore::tool_name;
 use booking_auth::domain::budget::conversation_key;
 use booking_auth::domain::email::Email;
 use booking_auth::domain::ids::SessionToken;
 use booking_auth::domain::otp::OtpCode;
 use booking_auth::invoke::bearer_token;
-use booking_auth::invoke::gateway::tool_name;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -16,8 +16,8 @@ use std::time::Instant;
 use booking_auth::contract::interceptor::{
     GatewayRequest, INTERCEPTOR_VERSION, InterceptorInput, InterceptorOutput, McpInterception,
 };
+use booking_auth::domain::agentcore::{GatewayCall, TOOL_SEPARATOR, gateway_tool_name, tool_name};
 use booking_auth::domain::gateway_headers::interceptor_only;
-use booking_auth::invoke::gateway::{PROPAGATED_HEADERS_KEY, TOOL_NAME_KEY};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
     PaginatedRequestParams, ProtocolVersion, ServerCapabilities, ServerConfig,
@@ -27,7 +27,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
 
 use crate::lambda::Lambda;
-use crate::targets::{TOOL_SEPARATOR, Target};
+use crate::targets::Target;
 
 /// What a caller sees when the function failed: nothing of the failure itself.
 pub const LAMBDA_ERROR_TEXT: &str = "An internal error occurred. Please retry later.";
@@ -213,7 +213,7 @@ impl ServerHandler for Gateway {
             .flat_map(|target| {
                 target.tools.iter().map(move |tool| {
                     json!({
-                        "name": format!("{}{TOOL_SEPARATOR}{}", target.name, tool.name),
+                        "name": gateway_tool_name(&target.name, &tool.name),
                         "description": tool.description,
                         "inputSchema": tool.input_schema,
                     })
@@ -268,24 +268,28 @@ impl ServerHandler for Gateway {
                 authorization_from_interceptor: false,
             },
         };
-        let mut custom = json!({
-            "bedrockAgentCoreGatewayId": self.id,
-            "bedrockAgentCoreTargetId": target.name,
-            "bedrockAgentCoreMessageVersion": "1.0",
-            TOOL_NAME_KEY: name,
-            "bedrockAgentCoreSessionId": session_id,
-            "bedrockAgentCoreMcpMessageId": match &message_id { Value::String(s) => s.clone(), other => other.to_string() },
-            "bedrockAgentCoreAwsRequestId": self.request_id(),
-        });
-        if !target.allowed_request_headers.is_empty() || forward.authorization_from_interceptor {
-            let headers = if self.headers_arrive_empty && self.interceptor.is_none() {
-                Map::new()
-            } else {
-                propagated(&target, &forward)
-            };
-            custom[PROPAGATED_HEADERS_KEY] = Value::Object(headers);
+        let propagated = (!target.allowed_request_headers.is_empty()
+            || forward.authorization_from_interceptor)
+            .then(|| {
+                if self.headers_arrive_empty && self.interceptor.is_none() {
+                    Map::new()
+                } else {
+                    propagated(&target, &forward)
+                }
+            });
+        let mcp_message_id = match &message_id {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let client_context = GatewayCall {
+            gateway_id: &self.id,
+            target: &target.name,
+            tool: tool_name(&name),
+            session_id: &session_id,
+            mcp_message_id: &mcp_message_id,
+            aws_request_id: &self.request_id(),
         }
-        let client_context = json!({"client": {}, "custom": custom, "env": {}});
+        .client_context(propagated);
         let outcome = self
             .lambda
             .invoke(

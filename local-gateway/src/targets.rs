@@ -9,9 +9,6 @@ use booking_auth::domain::gateway_headers::{HeaderRuleViolation, check_allowlist
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// Gateway joins target and tool names with this in `tools/list`.
-pub const TOOL_SEPARATOR: &str = "___";
-
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error("cannot read the targets file {0}: {1}")]

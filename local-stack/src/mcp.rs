@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
+use booking_auth::domain::agentcore::DEFAULT_GUEST_TOKEN_HEADER;
 use http::{HeaderName, HeaderValue};
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::RunningService;

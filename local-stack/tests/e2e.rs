@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing scenario should panic with its message
 
 use booking_auth::aws::observe::{Call, wave_of_each};
-use booking_auth::config::DEFAULT_GUEST_TOKEN_HEADER;
-use booking_auth::domain::gateway_headers::CONVERSATION_HEADER;
+use booking_auth::domain::agentcore::CONVERSATION_HEADER;
+use booking_auth::domain::agentcore::DEFAULT_GUEST_TOKEN_HEADER;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

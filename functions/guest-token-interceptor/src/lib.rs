@@ -10,7 +10,7 @@ use booking_auth::contract::catalog;
 use booking_auth::contract::interceptor::{
     InterceptorInput, InterceptorOutput, TransformedRequest,
 };
-use booking_auth::invoke::gateway::tool_name;
+use booking_auth::domain::agentcore::tool_name;
 use booking_auth::invoke::interceptor::RequestInterceptor;
 use serde_json::{Map, Value};
 

@@ -120,7 +120,7 @@ impl Tool for InitiateLogin {
         signals::record(Signal::CodeSent);
         Ok(LoginStarted {
             success: true,
-            session_token: token.as_str().to_owned(),
+            session_token: token.as_str().into(),
             otp_sent_at: rfc3339(login.otp_sent_at),
             expires_in: validity,
             delivery: email.masked(),

@@ -38,7 +38,7 @@ impl Tool for Refresh {
         args: RefreshArgs,
         _ctx: &CallContext,
     ) -> Result<TokenDeliveryEvent, AuthError> {
-        let given = args.refresh_token.trim();
+        let given = args.refresh_token.expose().trim();
         if given.is_empty() || given.len() > MAX_REFRESH_TOKEN_LEN {
             return Err(AuthError::RefreshFailed("malformed refresh token".into()));
         }

@@ -12,7 +12,9 @@ use booking_auth::config::settings::{
     AUTH_STATE_TABLE, COGNITO, GUESTS_TABLE, JWT, RESERVATIONS_TABLE, REVOCATION_CHECK,
 };
 use booking_auth::contract::ToolContract;
-use booking_auth::contract::{GetMyReservationsContract, ReservationsArgs, ReservationsResult};
+use booking_auth::contract::{
+    GetMyReservationsContract, ReservationsArgs, ReservationsResult, Secret,
+};
 use booking_auth::domain::clock::{Clock, date};
 use booking_auth::domain::stays::{next_token, page_size, resume_after};
 use booking_auth::invoke::{CallContext, Tool};
@@ -53,7 +55,7 @@ impl Tool for GetMyReservations {
         // Header first (HTTP, or the Gateway-propagated guest-token header), then the argument
         // where allowed; never a default identity.
         let token = ctx
-            .token_or(args.auth_token.as_deref())?
+            .token_or(args.auth_token.as_ref().map(Secret::expose))?
             .ok_or(AuthError::AuthRequired)?;
         let size = page_size(args.limit)?;
         let claims = self.verifier.verify(&token, TokenUse::Access).await?;
@@ -277,7 +279,7 @@ mod tests {
         let out = tool
             .call(
                 ReservationsArgs {
-                    auth_token: Some(argument),
+                    auth_token: Some(argument.into()),
                     ..Default::default()
                 },
                 &ctx,

@@ -8,7 +8,7 @@ use booking_auth::aws::revocation::RevocationStore;
 use booking_auth::config::Deploy;
 use booking_auth::config::settings::{AUTH_STATE_TABLE, COGNITO, JWT};
 use booking_auth::contract::ToolContract;
-use booking_auth::contract::{SignOutArgs, SignOutContract, SignedOut};
+use booking_auth::contract::{Secret, SignOutArgs, SignOutContract, SignedOut};
 use booking_auth::domain::clock::Clock;
 use booking_auth::domain::signals::{self, Signal};
 use booking_auth::invoke::{CallContext, Tool};
@@ -31,11 +31,11 @@ impl Tool for SignOut {
     type Contract = SignOutContract;
 
     async fn call(&self, args: SignOutArgs, ctx: &CallContext) -> Result<SignedOut, AuthError> {
-        let refresh_token = args.refresh_token.trim();
+        let refresh_token = args.refresh_token.expose().trim();
         if refresh_token.is_empty() {
             return Err(AuthError::InvalidInput("refresh_token is required".into()));
         }
-        let access_token = ctx.token_or(args.access_token.as_deref())?;
+        let access_token = ctx.token_or(args.access_token.as_ref().map(Secret::expose))?;
         // Check everything before changing anything: a refused call leaves the session as it was.
         let claims = match &access_token {
             // Only a token we verify may name what to revoke; an expired one is dead already.

@@ -40,8 +40,8 @@ impl Tool for VerifyOtp {
     ) -> Result<TokenDeliveryEvent, AuthError> {
         // Shape checks first: a typo in the code must not spend an attempt.
         let email = Email::parse(&args.email)?;
-        let code = OtpCode::parse(&args.otp_code)?;
-        let token = SessionToken::parse(&args.session_token)?;
+        let code = OtpCode::parse(args.otp_code.expose())?;
+        let token = SessionToken::parse(args.session_token.expose())?;
         // `args.attempts` and `args.otp_sent_at` are deliberately ignored: the record decides.
         let now = (self.clock)();
         let login = self

@@ -16,6 +16,8 @@ from mcp import ClientSession
 from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_MODERN_VERSION
 
+from . import wire
+
 __all__ = ["Gateway", "SigV4", "HANDSHAKE_PROTOCOL_VERSIONS", "LATEST_MODERN_VERSION"]
 
 SERVICE = "bedrock-agentcore"
@@ -55,7 +57,7 @@ class Gateway:
         """Call the tool whose name ends with `___<tool_suffix>`; its JSON answer."""
         async with self.session(headers) as mcp:
             tools = (await mcp.list_tools()).tools
-            name = next(t.name for t in tools if t.name.endswith("___" + tool_suffix))
+            name = next(t.name for t in tools if t.name.endswith(wire.TOOL_SEPARATOR + tool_suffix))
             result = await mcp.call_tool(name, arguments)
             text = result.content[0].text
             try:

@@ -17,6 +17,7 @@ from typing import Callable
 from botocore.exceptions import ClientError
 
 from .cognito import Pool, claims, error_code
+from . import wire
 from .findings import Finding
 from .gateway import HANDSHAKE_PROTOCOL_VERSIONS, LATEST_MODERN_VERSION, Gateway
 
@@ -148,17 +149,18 @@ def header_arrives_empty(gateway: Gateway, header: str, access: str) -> bool:
 def client_context_size(access_token: str) -> int:
     """The client context AWS's Gateway sends a Lambda target, with realistic identifiers
     (https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/gateway-add-target-lambda.html)."""
+    key = wire.CLIENT_CONTEXT_KEYS
     custom = {
-        "bedrockAgentCoreGatewayId": "booking-auth-gateway-" + "x" * 10,
-        "bedrockAgentCoreTargetId": "X" * 10,
-        "bedrockAgentCoreMessageVersion": "1.0",
-        "bedrockAgentCoreToolName": "reservations___get_my_reservations",
-        "bedrockAgentCoreSessionId": str(uuid.uuid4()),
-        "bedrockAgentCoreMcpMessageId": "12",
-        "bedrockAgentCoreAwsRequestId": str(uuid.uuid4()),
-        "bedrockAgentCorePropagatedHeaders": {
-            "x-guest-authorization": f"Bearer {access_token}",
-            "x-conversation-id": str(uuid.uuid4()),
+        key["gateway_id"]: "booking-auth-gateway-" + "x" * 10,
+        key["target_id"]: "X" * 10,
+        key["message_version"]: wire.MESSAGE_VERSION,
+        key["tool_name"]: f"reservations{wire.TOOL_SEPARATOR}get_my_reservations",
+        key["session_id"]: str(uuid.uuid4()),
+        key["mcp_message_id"]: "12",
+        key["aws_request_id"]: str(uuid.uuid4()),
+        key["propagated_headers"]: {
+            wire.GUEST_TOKEN_HEADER.lower(): f"Bearer {access_token}",
+            wire.CONVERSATION_HEADER.lower(): str(uuid.uuid4()),
         },
     }
     document = {"client": {}, "custom": custom, "env": {}}

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use booking_auth::config::settings::ALL;
 use booking_auth_generate::{
     FUNCTIONS, bless_or_compare, configuration_table, replace_between, sam_environment,
-    sam_parameters, settings_json,
+    sam_parameters, settings_json, wire_json,
 };
 
 fn root() -> PathBuf {
@@ -25,6 +25,10 @@ const FROM: &str = "written by infra/generate (BLESS=1 cargo test -p booking-aut
 #[test]
 fn generated_copies_match_their_one_home() {
     let mut stale = Vec::new();
+    let wire = format!("{}\n", serde_json::to_string_pretty(&wire_json()).unwrap());
+    for path in ["infra/generated/wire.json", "agent/booking_agent/wire.json"] {
+        bless_or_compare(root().join(path), wire.clone(), &mut stale);
+    }
     bless_or_compare(
         root().join("infra/generated/settings.json"),
         format!(

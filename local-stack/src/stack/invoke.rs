@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use booking_auth::contract::ToolContract;
-use booking_auth::invoke::gateway::{PROPAGATED_HEADERS_KEY, TOOL_NAME_KEY};
+use booking_auth::domain::agentcore::{GatewayCall, PROPAGATED_HEADERS_KEY};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{HttpReply, Result, Stack, StackError};
 
@@ -158,17 +158,18 @@ impl Stack {
 /// The client context AgentCore Gateway sends the function behind target `function` for `tool`,
 /// as the local Gateway builds it (`local-gateway`), for calls made without it.
 pub fn gateway_context(function: &str, tool: &str, propagated: Option<Value>) -> Value {
-    let mut custom = json!({
-        "bedrockAgentCoreGatewayId": "local-gateway",
-        "bedrockAgentCoreTargetId": function,
-        "bedrockAgentCoreMessageVersion": "1.0",
-        TOOL_NAME_KEY: format!("{function}___{tool}"),
-        "bedrockAgentCoreSessionId": "local-session",
-        "bedrockAgentCoreMcpMessageId": "1",
-        "bedrockAgentCoreAwsRequestId": "00000000-0000-4000-8000-000000000001",
-    });
+    let call = GatewayCall {
+        gateway_id: "local-gateway",
+        target: function,
+        tool,
+        session_id: "local-session",
+        mcp_message_id: "1",
+        aws_request_id: "00000000-0000-4000-8000-000000000001",
+    };
+    let mut context = call.client_context(None);
+    // Kept as the caller wrote it (a JSON object of header names to values).
     if let Some(headers) = propagated {
-        custom[PROPAGATED_HEADERS_KEY] = headers;
+        context["custom"][PROPAGATED_HEADERS_KEY] = headers;
     }
-    json!({"client": {}, "custom": custom, "env": {}})
+    context
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use aws_sdk_cognitoidentityprovider::config::{BehaviorVersion, Credentials, Region};
 use booking_auth::config::settings;
+use booking_auth::contract::generate::secret_fields;
 use booking_auth::domain::budget::BudgetPolicy;
 use bytes::Bytes;
 use cognito_stand_in::{Settings, StandIn};
@@ -24,6 +25,16 @@ use serde_json::{Value, json};
 use crate::tables::{self, TableDef};
 pub use invoke::gateway_context;
 use processes::{ChildGuard, free_port};
+
+/// The answer fields the contract types declare `Secret`: what the log scan looks for.
+static SECRET_OUTPUTS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    let fields = secret_fields();
+    let outputs = fields["outputs"].as_array().into_iter().flatten();
+    outputs
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+});
 
 /// The function binaries, as `cargo lambda watch` names them: one per tool of the catalog.
 pub fn functions() -> Vec<&'static str> {
@@ -272,7 +283,7 @@ impl Stack {
     pub(super) fn remember_secrets(&self, answer: &Value) {
         let Some(secrets) = &self.secrets else { return };
         let mut secrets = secrets.lock().unwrap_or_else(|p| p.into_inner());
-        for field in ["access_token", "id_token", "refresh_token", "session_token"] {
+        for field in SECRET_OUTPUTS.iter() {
             if let Some(secret) = answer[field].as_str().filter(|s| s.len() >= 8) {
                 secrets.insert(secret.to_owned());
             }

@@ -1,6 +1,6 @@
 // Generate src/generated.ts from the JSON Schemas that the Rust contract types produce
-// (infra/schemas/*.schema.json). `node scripts/generate.mjs --check` fails instead of writing when
-// the checked-in file is stale.
+// (infra/schemas/*.schema.json) and the wire facts beside them (infra/generated/wire.json).
+// `node scripts/generate.mjs --check` fails instead of writing when the checked-in file is stale.
 import { readFile, readdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -9,11 +9,13 @@ import { compile } from 'json-schema-to-typescript'
 const here = dirname(fileURLToPath(import.meta.url))
 const schemas = join(here, '../../../infra/schemas')
 const target = join(here, '../src/generated.ts')
+// AgentCore's wire facts and the contract's secret fields, written by infra/generate from Rust.
+const wire = join(here, '../../../infra/generated/wire.json')
 
 export async function generate() {
   const files = (await readdir(schemas)).filter((f) => f.endsWith('.schema.json')).sort()
   const parts = [
-    '// Generated from infra/schemas/*.schema.json by scripts/generate.mjs. Do not edit.',
+    '// Generated from infra/schemas/*.schema.json and infra/generated/wire.json by scripts/generate.mjs. Do not edit.',
     '/* eslint-disable */',
   ]
   const seen = new Set()
@@ -37,6 +39,12 @@ export async function generate() {
   }
   if (!errorCodes) throw new Error('failure.schema.json has no ErrorCode enum')
   parts.push(`/** Every error code of the contract, for runtime checks. */\nexport const ERROR_CODES = ${JSON.stringify(errorCodes)} as const`)
+  const facts = JSON.parse(await readFile(wire, 'utf8'))
+  parts.push(
+    `/** The header the guest's token travels in to the agent and through the Gateway. */\nexport const GUEST_TOKEN_HEADER = ${JSON.stringify(facts.guest_token_header)}`,
+    `/** The header that names the conversation. */\nexport const CONVERSATION_HEADER = ${JSON.stringify(facts.conversation_header)}`,
+    `/** The answer fields the contract types declare secret: the chat state never gets them. */\nexport const SECRET_OUTPUT_FIELDS = ${JSON.stringify(facts.secret_fields.outputs)} as const`,
+  )
   return parts.join('\n\n') + '\n'
 }
 

@@ -1,4 +1,4 @@
-// Generated from infra/schemas/*.schema.json by scripts/generate.mjs. Do not edit.
+// Generated from infra/schemas/*.schema.json and infra/generated/wire.json by scripts/generate.mjs. Do not edit.
 
 /* eslint-disable */
 
@@ -189,3 +189,12 @@ export interface TokenDeliveryEvent {
 
 /** Every error code of the contract, for runtime checks. */
 export const ERROR_CODES = ["INVALID_EMAIL","INVALID_OTP_FORMAT","INVALID_OTP","OTP_EXPIRED","MAX_ATTEMPTS","LOGIN_NOT_FOUND","RATE_LIMITED","AUTH_REQUIRED","TOKEN_EXPIRED","INVALID_TOKEN","REFRESH_FAILED","UPSTREAM_UNAVAILABLE","EMAIL_QUOTA_EXCEEDED","INVALID_INPUT","INTERNAL_ERROR"] as const
+
+/** The header the guest's token travels in to the agent and through the Gateway. */
+export const GUEST_TOKEN_HEADER = "X-Guest-Authorization"
+
+/** The header that names the conversation. */
+export const CONVERSATION_HEADER = "X-Conversation-Id"
+
+/** The answer fields the contract types declare secret: the chat state never gets them. */
+export const SECRET_OUTPUT_FIELDS = ["access_token","id_token","refresh_token","session_token"] as const

@@ -14,14 +14,14 @@
 // `ai` is a peer dependency (majors 5, 6 and 7 are tested); only its types are imported.
 import type { ChatTransport, UIMessage, UIMessageChunk } from 'ai'
 import { isSignedOut, isTokenDeliveryEvent, isToolFailure, needsRefresh, needsSignIn } from './guards.js'
-import type { TokenDeliveryEvent } from './generated.js'
+import { GUEST_TOKEN_HEADER, SECRET_OUTPUT_FIELDS, type TokenDeliveryEvent } from './generated.js'
 import type { Session, SessionStore } from './session.js'
 import { sseData } from './stream.js'
 
 export const SESSION_ID_HEADER = 'X-Amzn-Bedrock-AgentCore-Runtime-Session-Id'
-export const GUEST_TOKEN_HEADER = 'X-Guest-Authorization'
-/** The token fields the chat state never gets. */
-export const TOKEN_FIELDS = ['id_token', 'access_token', 'refresh_token', 'session_token'] as const
+export { GUEST_TOKEN_HEADER }
+/** The token fields the chat state never gets: the contract types' secret answer fields. */
+export const TOKEN_FIELDS = SECRET_OUTPUT_FIELDS
 
 /** One turn for the agent: its session id, the headers the agent reads (the session id header,
  * `content-type`, and the guest-token header once signed in) and the JSON body. */

@@ -63,9 +63,9 @@ impl Tokens {
         TokenDeliveryEvent {
             event_type: TokenDeliveryEvent::EVENT_TYPE,
             success: true,
-            id_token: self.id_token,
-            access_token: self.access_token,
-            refresh_token,
+            id_token: self.id_token.into(),
+            access_token: self.access_token.into(),
+            refresh_token: refresh_token.into(),
             expires_in: self.expires_in,
             guest_id,
             email,

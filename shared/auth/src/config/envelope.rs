@@ -4,8 +4,8 @@ use super::Env;
 use super::settings::{
     AUTH_TOKEN_ARGUMENT, CORS_ALLOWED_ORIGINS, CORS_MAX_AGE_SECONDS, GUEST_TOKEN_HEADER,
 };
+use crate::domain::agentcore::DEFAULT_GUEST_TOKEN_HEADER;
 use crate::domain::error::ConfigError;
-use crate::domain::gateway_headers::DEFAULT_GUEST_TOKEN_HEADER;
 
 /// CORS for the HTTP envelope: which browser origins may call the function.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

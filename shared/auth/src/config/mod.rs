@@ -13,7 +13,6 @@ pub mod settings;
 mod tables;
 mod trust;
 
-pub use crate::domain::gateway_headers::DEFAULT_GUEST_TOKEN_HEADER;
 pub use cognito::{CognitoConfig, RefreshConfig, TrustedIssuer};
 pub use deploy::Deploy;
 pub use env::Env;

@@ -4,8 +4,8 @@
 //! environment, `infra/generated/settings.json` (which the CDK app reads) and docs/configuration.md's
 //! configuration table from this table, and its test fails when a copy is stale.
 
+use crate::domain::agentcore::DEFAULT_GUEST_TOKEN_HEADER;
 use crate::domain::budget::BudgetPolicy;
-use crate::domain::gateway_headers::DEFAULT_GUEST_TOKEN_HEADER;
 use crate::domain::otp::OtpPolicy;
 
 /// One environment variable.

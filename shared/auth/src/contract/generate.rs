@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
+use super::secret::SECRET_KEYWORD;
 use super::{catalog, failure_schema};
-use crate::domain::gateway_headers::{CONVERSATION_HEADER, DEFAULT_GUEST_TOKEN_HEADER};
+use crate::domain::agentcore::{CONVERSATION_HEADER, DEFAULT_GUEST_TOKEN_HEADER, wire_facts};
 
 /// AgentCore Gateway's Lambda-target tool definitions (`ToolSchema.InlinePayload`): its schema
 /// dialect has `type`, `description`, `properties`, `required` and `items` only, so references are
@@ -228,4 +229,108 @@ fn simplify(schema: &Value, defs: &Value) -> Value {
         out.insert("items".into(), simplify(items, defs));
     }
     Value::Object(out)
+}
+
+/// The fields the contract types declare [`Secret`](super::Secret), from their schemas: every
+/// output field so marked (`outputs`) and, per tool, its marked arguments and the argument that
+/// can carry the guest's token instead of the guest-token header. The agent keeps these from the
+/// model, the contract package from the chat state, and the local stack's log scan looks for
+/// their values.
+pub fn secret_fields() -> Value {
+    let mut outputs: Vec<String> = output_schemas()
+        .iter()
+        .flat_map(|(_, schema)| marked_properties(schema))
+        .collect();
+    outputs.sort();
+    outputs.dedup();
+    let tools: Map<String, Value> = catalog()
+        .iter()
+        .map(|tool| {
+            (
+                tool.name.to_owned(),
+                json!({
+                    "secret_arguments": marked_properties((tool.input)().as_value()),
+                    "token_argument": tool.token_argument,
+                }),
+            )
+        })
+        .collect();
+    json!({"outputs": outputs, "tools": tools})
+}
+
+/// The top-level properties of `schema` marked secret, directly or in an `Option`'s branch.
+fn marked_properties(schema: &Value) -> Vec<String> {
+    fn marked(schema: &Value) -> bool {
+        schema.get(SECRET_KEYWORD) == Some(&Value::Bool(true))
+            || ["anyOf", "oneOf"].iter().any(|key| {
+                schema
+                    .get(*key)
+                    .and_then(Value::as_array)
+                    .is_some_and(|branches| branches.iter().any(marked))
+            })
+    }
+    let mut names: Vec<String> = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, property)| marked(property))
+        .map(|(name, _)| name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The AgentCore wire facts and the secret fields, as the agent (Python) and the contract package
+/// (TypeScript) read them: `infra/generated/wire.json` and its copy in the agent's package.
+pub fn wire_data() -> Value {
+    let mut data = wire_facts();
+    if let Some(object) = data.as_object_mut() {
+        object.insert("secret_fields".into(), secret_fields());
+    }
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_fields_are_those_the_contract_types_mark() {
+        let fields = secret_fields();
+        assert_eq!(
+            fields["outputs"],
+            json!(["access_token", "id_token", "refresh_token", "session_token"])
+        );
+        let tools = &fields["tools"];
+        assert_eq!(
+            tools["verify_otp"]["secret_arguments"],
+            json!(["otp_code", "session_token"])
+        );
+        assert_eq!(tools["initiate_login"]["secret_arguments"], json!([]));
+        assert_eq!(
+            tools["sign_out"]["secret_arguments"],
+            json!(["access_token", "refresh_token"])
+        );
+        assert_eq!(tools["sign_out"]["token_argument"], json!("access_token"));
+        assert_eq!(
+            tools["get_my_reservations"]["secret_arguments"],
+            json!(["auth_token"])
+        );
+    }
+
+    #[test]
+    fn an_unmarked_string_is_not_secret() {
+        let schema = json!({"properties": {
+            "plain": {"type": "string"},
+            "marked": {"type": "string", "x-secret": true},
+            "optional": {"anyOf": [{"type": "string", "x-secret": true}, {"type": "null"}]},
+        }});
+        assert_eq!(marked_properties(&schema), vec!["marked", "optional"]);
+    }
+
+    #[test]
+    fn gateway_definitions_do_not_carry_the_mark() {
+        assert!(!gateway_definitions().to_string().contains(SECRET_KEYWORD));
+    }
 }

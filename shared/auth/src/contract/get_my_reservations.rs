@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::ToolContract;
+use super::{Secret, ToolContract};
 use crate::domain::stays::StayFilter;
 
 /// Served by `functions/reservations`; acts for a signed-in guest, readable with HTTP `GET`.
@@ -36,7 +36,7 @@ pub struct ReservationsArgs {
     /// Used only when no guest-token header (`X-Guest-Authorization` through the Gateway,
     /// `Authorization` over HTTP) came with the call, and where the operator allows it.
     #[serde(default)]
-    pub auth_token: Option<String>,
+    pub auth_token: Option<Secret>,
     /// `upcoming`: stays that have not ended (check-out today or later), soonest first. `past`:
     /// stays that have ended, most recent first. Left out: every stay, newest first.
     #[serde(default)]

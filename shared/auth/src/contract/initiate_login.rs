@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ToolContract;
+use super::{Secret, ToolContract};
 
 /// Served by `functions/initiate-login`.
 pub struct InitiateLoginContract;
@@ -35,7 +35,7 @@ pub struct LoginStarted {
     #[schemars(extend("const" = true))]
     pub success: bool,
     /// Opaque handle for `verify_otp`; the Cognito session it refers to never leaves the server.
-    pub session_token: String,
+    pub session_token: Secret,
     /// RFC 3339 UTC.
     pub otp_sent_at: String,
     /// Seconds until the code expires.

@@ -16,6 +16,7 @@ mod get_my_reservations;
 mod initiate_login;
 pub mod interceptor;
 mod refresh;
+pub mod secret;
 mod sign_out;
 mod token_event;
 mod verify_otp;
@@ -30,6 +31,7 @@ pub use get_my_reservations::{
 };
 pub use initiate_login::{InitiateLoginArgs, InitiateLoginContract, LoginStarted};
 pub use refresh::{RefreshArgs, RefreshContract};
+pub use secret::Secret;
 pub use sign_out::{SignOutArgs, SignOutContract, SignedOut};
 pub use token_event::TokenDeliveryEvent;
 pub use verify_otp::{VerifyOtpArgs, VerifyOtpContract};

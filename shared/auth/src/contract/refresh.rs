@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{TokenDeliveryEvent, ToolContract};
+use super::{Secret, TokenDeliveryEvent, ToolContract};
 
 /// Served by `functions/refresh`.
 pub struct RefreshContract;
@@ -21,14 +21,8 @@ impl ToolContract for RefreshContract {
     type Output = TokenDeliveryEvent;
 }
 
-#[derive(Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct RefreshArgs {
     /// The `refresh_token` of the guest's session.
-    pub refresh_token: String,
-}
-
-impl std::fmt::Debug for RefreshArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RefreshArgs { .. }")
-    }
+    pub refresh_token: Secret,
 }

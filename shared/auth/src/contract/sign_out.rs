@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ToolContract;
+use super::{Secret, ToolContract};
 
 /// Served by `functions/sign-out`; acts for a signed-in guest.
 pub struct SignOutContract;
@@ -24,27 +24,19 @@ impl ToolContract for SignOutContract {
     type Output = SignedOut;
 }
 
-#[derive(Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct SignOutArgs {
     /// The `refresh_token` of the session to end. After sign-out it can no longer be refreshed.
-    pub refresh_token: String,
+    pub refresh_token: Secret,
     /// The session's access token, when no guest-token header (`X-Guest-Authorization` through
     /// the Gateway, `Authorization` over HTTP) came with the call, and where the operator allows it.
     /// With it, the access token is refused from now on where revocation checks are on, and
     /// `global` can sign the guest out everywhere.
     #[serde(default)]
-    pub access_token: Option<String>,
+    pub access_token: Option<Secret>,
     /// Also end the guest's sessions on every other device.
     #[serde(default)]
     pub global: bool,
-}
-
-impl std::fmt::Debug for SignOutArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignOutArgs")
-            .field("global", &self.global)
-            .finish_non_exhaustive()
-    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, JsonSchema)]

@@ -3,6 +3,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::Secret;
+
 /// The `auth_tokens` delivery event: the frontend finds it in the agent's stream and stores the
 /// session. `verify_otp` and `refresh` both answer with it, so one type guard serves both.
 #[derive(Clone, Serialize, PartialEq, Eq, JsonSchema)]
@@ -13,12 +15,12 @@ pub struct TokenDeliveryEvent {
     #[schemars(extend("const" = true))]
     pub success: bool,
     /// Cognito ID token (JWT).
-    pub id_token: String,
+    pub id_token: Secret,
     /// Cognito access token (JWT): send it as `Authorization: Bearer` with later requests (an
     /// agent's code sends it to the Gateway as `X-Guest-Authorization: Bearer`).
-    pub access_token: String,
+    pub access_token: Secret,
     /// For `refresh`; store it securely.
-    pub refresh_token: String,
+    pub refresh_token: Secret,
     /// Seconds until the access and ID tokens expire.
     pub expires_in: i64,
     /// The guest's booking reference, e.g. `GST-2026-7K2Q9X`.
@@ -32,6 +34,7 @@ impl TokenDeliveryEvent {
     pub const EVENT_TYPE: &'static str = "auth_tokens";
 }
 
+/// The tokens are `Secret`; the address is the guest's and stays out of logs too.
 impl std::fmt::Debug for TokenDeliveryEvent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenDeliveryEvent")

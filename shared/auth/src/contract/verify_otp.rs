@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::{TokenDeliveryEvent, ToolContract};
+use super::{Secret, TokenDeliveryEvent, ToolContract};
 
 /// Served by `functions/verify-otp`.
 pub struct VerifyOtpContract;
@@ -31,10 +31,9 @@ pub struct VerifyOtpArgs {
     pub email: String,
     /// The code from the email, 6 to 8 digits, as the guest typed it.
     #[serde(deserialize_with = "string_or_number")]
-    #[schemars(with = "String")]
-    pub otp_code: String,
+    pub otp_code: Secret,
     /// The `session_token` that `initiate_login` returned.
-    pub session_token: String,
+    pub session_token: Secret,
     /// Accepted for compatibility with older clients; never trusted (the login record decides),
     /// so not advertised in the schema.
     #[serde(default)]
@@ -53,10 +52,10 @@ impl std::fmt::Debug for VerifyOtpArgs {
     }
 }
 
-fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
     match Value::deserialize(d)? {
-        Value::String(s) => Ok(s),
-        Value::Number(n) if n.is_u64() => Ok(n.to_string()),
+        Value::String(s) => Ok(s.into()),
+        Value::Number(n) if n.is_u64() => Ok(n.to_string().into()),
         _ => Err(serde::de::Error::custom(
             "otp_code must be a string of digits",
         )),

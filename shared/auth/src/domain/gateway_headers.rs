@@ -6,15 +6,6 @@
 
 use std::sync::LazyLock;
 
-/// The header the agent's code sends the guest's token in, `Bearer <jwt>`, and the bearer targets
-/// allowlist, unless `GUEST_TOKEN_HEADER` names another.
-pub const DEFAULT_GUEST_TOKEN_HEADER: &str = "X-Guest-Authorization";
-
-/// The header a caller names its conversation in: an HTTP caller directly, and the agent's code on
-/// every Gateway request (the sign-in targets allowlist it). A sign-in started in a conversation
-/// can only be finished there; on the Gateway it is also the caller's budget source.
-pub const CONVERSATION_HEADER: &str = "X-Conversation-Id";
-
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

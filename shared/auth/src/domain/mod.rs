@@ -2,6 +2,7 @@
 //! and the error type every layer returns. Nothing here calls AWS or reads the environment;
 //! everything is tested with plain values.
 
+pub mod agentcore;
 pub mod budget;
 pub mod clock;
 pub mod email;

@@ -11,19 +11,11 @@ use super::{
     log_failure, run,
 };
 use crate::contract::failure::failure_value;
+use crate::domain::agentcore::{
+    CONVERSATION_HEADER, PROPAGATED_HEADERS_KEY, SESSION_ID_KEY, TOOL_NAME_KEY, tool_name,
+};
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
-use crate::domain::gateway_headers::CONVERSATION_HEADER;
-
-/// The client-context key that names the tool a Gateway call is for.
-pub const TOOL_NAME_KEY: &str = "bedrockAgentCoreToolName";
-/// The client-context key of the caller's MCP session: the source and conversation of a call that
-/// names no conversation in the conversation header.
-pub const SESSION_ID_KEY: &str = "bedrockAgentCoreSessionId";
-/// The client-context key of propagated request headers (a nested object).
-pub const PROPAGATED_HEADERS_KEY: &str = "bedrockAgentCorePropagatedHeaders";
-/// Gateway joins target and tool names with this; target names cannot contain underscores.
-const TOOL_SEPARATOR: &str = "___";
 
 /// The tool's answer to a Gateway or direct call: its result or failure, as is.
 pub(super) async fn answer_bare_call<T: Tool>(
@@ -95,14 +87,6 @@ fn conversation_of(custom: &Map<String, Value>) -> (Option<Source>, Option<Strin
         Source::new(SourceKind::GatewaySession, session),
         conversation_key("gateway", session),
     )
-}
-
-/// The tool name without the Gateway target prefix: `booking___verify_otp` → `verify_otp`.
-pub fn tool_name(qualified: &str) -> &str {
-    qualified
-        .split_once(TOOL_SEPARATOR)
-        .map(|(_, tool)| tool)
-        .unwrap_or(qualified)
 }
 
 /// A propagated header's value, its name matched case-insensitively. Only the configured

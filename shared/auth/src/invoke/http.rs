@@ -13,9 +13,9 @@ use super::{
 };
 use crate::config::CorsConfig;
 use crate::contract::failure::{failure_value, http_status};
+use crate::domain::agentcore::CONVERSATION_HEADER;
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
-use crate::domain::gateway_headers::CONVERSATION_HEADER;
 
 /// The event without what lambda_http builds the request URI from, which no tool reads: the Host
 /// and X-Forwarded-Proto headers, the domain, stage, path and query. lambda_http 1.3 parses that

@@ -1,7 +1,7 @@
 //! Every protocol in front of one test tool, through [`route`] as the runtime calls it.
 
-use super::gateway::{PROPAGATED_HEADERS_KEY, tool_name};
 use super::*;
+use crate::domain::agentcore::{PROPAGATED_HEADERS_KEY, tool_name};
 use serde::Deserialize;
 use serde_json::json;
 
