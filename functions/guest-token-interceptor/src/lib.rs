@@ -18,6 +18,9 @@ use serde_json::{Map, Value};
 pub const DEPLOY: Deploy = Deploy {
     function: FUNCTION,
     settings: &[],
+    // The Gateway calls it; it calls nothing.
+    route: None,
+    grants: &[],
 };
 
 pub use booking_auth::contract::interceptor::INTERCEPTOR_FUNCTION as FUNCTION;

@@ -8,8 +8,8 @@ use booking_auth::AuthError;
 use booking_auth::aws::budgets::{BudgetStore, Taken};
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::login::{LoginStore, SendSlot};
-use booking_auth::config::Deploy;
 use booking_auth::config::settings::{AUTH_STATE_TABLE, BUDGETS, COGNITO, OTP};
+use booking_auth::config::{Deploy, Grant, Resource};
 use booking_auth::contract::ToolContract;
 use booking_auth::contract::{InitiateLoginArgs, InitiateLoginContract, LoginStarted};
 use booking_auth::domain::clock::{Clock, rfc3339};
@@ -22,6 +22,26 @@ use booking_auth::invoke::{CallContext, Tool};
 pub const DEPLOY: Deploy = Deploy {
     function: <InitiateLoginContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, OTP, BUDGETS, &[&AUTH_STATE_TABLE]],
+    route: Some("/auth/login"),
+    grants: &[
+        Grant {
+            on: Resource::UserPool,
+            actions: &[
+                "cognito-idp:AdminCreateUser",
+                "cognito-idp:AdminInitiateAuth",
+                "cognito-idp:AdminRespondToAuthChallenge",
+            ],
+        },
+        // UpdateItem: the sign-in budgets' counters.
+        Grant {
+            on: Resource::Table(&AUTH_STATE_TABLE),
+            actions: &[
+                "dynamodb:PutItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:UpdateItem",
+            ],
+        },
+    ],
 };
 
 pub struct InitiateLogin {

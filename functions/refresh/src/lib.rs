@@ -5,9 +5,9 @@
 use booking_auth::AuthError;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::guests::GuestStore;
-use booking_auth::config::Deploy;
 use booking_auth::config::RefreshConfig;
 use booking_auth::config::settings::{COGNITO, GUESTS_TABLE, REFRESH_TOKEN_AUTH_FALLBACK};
+use booking_auth::config::{Deploy, Grant, Resource};
 use booking_auth::contract::ToolContract;
 use booking_auth::contract::{RefreshArgs, RefreshContract, TokenDeliveryEvent};
 use booking_auth::domain::clock::{Clock, year};
@@ -18,6 +18,12 @@ use booking_auth::invoke::{CallContext, Tool};
 pub const DEPLOY: Deploy = Deploy {
     function: <RefreshContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, &[&REFRESH_TOKEN_AUTH_FALLBACK, &GUESTS_TABLE]],
+    route: Some("/auth/refresh"),
+    // GetTokensFromRefreshToken is authorised by the refresh token itself: no Cognito permission.
+    grants: &[Grant {
+        on: Resource::Table(&GUESTS_TABLE),
+        actions: &["dynamodb:GetItem", "dynamodb:PutItem"],
+    }],
 };
 
 /// Longer than any token Cognito issues; anything bigger is not worth a network call.

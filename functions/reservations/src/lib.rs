@@ -7,10 +7,10 @@ use booking_auth::AuthError;
 use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::reservations::{ReservationStore, StayPageRequest};
 use booking_auth::aws::revocation::RevocationStore;
-use booking_auth::config::Deploy;
 use booking_auth::config::settings::{
     AUTH_STATE_TABLE, COGNITO, GUESTS_TABLE, JWT, RESERVATIONS_TABLE, REVOCATION_CHECK,
 };
+use booking_auth::config::{Deploy, Grant, Resource};
 use booking_auth::contract::ToolContract;
 use booking_auth::contract::{
     GetMyReservationsContract, ReservationsArgs, ReservationsResult, Secret,
@@ -32,6 +32,22 @@ pub const DEPLOY: Deploy = Deploy {
             &GUESTS_TABLE,
             &RESERVATIONS_TABLE,
         ],
+    ],
+    route: Some("/reservations"),
+    grants: &[
+        Grant {
+            on: Resource::Table(&GUESTS_TABLE),
+            actions: &["dynamodb:GetItem"],
+        },
+        Grant {
+            on: Resource::Table(&RESERVATIONS_TABLE),
+            actions: &["dynamodb:Query"],
+        },
+        // The deny-list and the "signed out everywhere" mark, read in one BatchGetItem.
+        Grant {
+            on: Resource::Table(&AUTH_STATE_TABLE),
+            actions: &["dynamodb:BatchGetItem"],
+        },
     ],
 };
 

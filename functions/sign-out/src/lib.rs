@@ -5,8 +5,8 @@
 use booking_auth::AuthError;
 use booking_auth::aws::cognito::Cognito;
 use booking_auth::aws::revocation::RevocationStore;
-use booking_auth::config::Deploy;
 use booking_auth::config::settings::{AUTH_STATE_TABLE, COGNITO, JWT};
+use booking_auth::config::{Deploy, Grant, Resource};
 use booking_auth::contract::ToolContract;
 use booking_auth::contract::{Secret, SignOutArgs, SignOutContract, SignedOut};
 use booking_auth::domain::clock::Clock;
@@ -18,6 +18,12 @@ use booking_auth::jwt::{JwtVerifier, TokenUse};
 pub const DEPLOY: Deploy = Deploy {
     function: <SignOutContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, JWT, &[&AUTH_STATE_TABLE]],
+    route: Some("/auth/sign-out"),
+    // RevokeToken and GlobalSignOut are authorised by the tokens themselves: no Cognito permission.
+    grants: &[Grant {
+        on: Resource::Table(&AUTH_STATE_TABLE),
+        actions: &["dynamodb:PutItem"],
+    }],
 };
 
 pub struct SignOut {

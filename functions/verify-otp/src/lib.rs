@@ -6,8 +6,8 @@ use booking_auth::AuthError;
 use booking_auth::aws::cognito::{CodeAnswer, CodeRefusal, Cognito};
 use booking_auth::aws::guests::GuestStore;
 use booking_auth::aws::login::LoginStore;
-use booking_auth::config::Deploy;
 use booking_auth::config::settings::{AUTH_STATE_TABLE, COGNITO, GUESTS_TABLE, OTP};
+use booking_auth::config::{Deploy, Grant, Resource};
 use booking_auth::contract::ToolContract;
 use booking_auth::contract::{TokenDeliveryEvent, VerifyOtpArgs, VerifyOtpContract};
 use booking_auth::domain::clock::{Clock, year};
@@ -21,6 +21,21 @@ use booking_auth::invoke::{CallContext, Tool};
 pub const DEPLOY: Deploy = Deploy {
     function: <VerifyOtpContract as ToolContract>::FUNCTION,
     settings: &[COGNITO, OTP, &[&AUTH_STATE_TABLE, &GUESTS_TABLE]],
+    route: Some("/auth/verify"),
+    grants: &[
+        Grant {
+            on: Resource::UserPool,
+            actions: &["cognito-idp:AdminRespondToAuthChallenge"],
+        },
+        Grant {
+            on: Resource::Table(&AUTH_STATE_TABLE),
+            actions: &["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        },
+        Grant {
+            on: Resource::Table(&GUESTS_TABLE),
+            actions: &["dynamodb:GetItem", "dynamodb:PutItem"],
+        },
+    ],
 };
 
 pub struct VerifyOtp {

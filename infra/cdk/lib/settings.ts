@@ -1,6 +1,6 @@
-// The functions' settings and environment, from infra/generated/settings.json: infra/generate
-// writes it from the Rust settings table and each function's DEPLOY, and writes the SAM
-// template's copies from the same source, so neither stack holds a hand copy.
+// The functions' settings, environment, routes and permissions, from infra/generated/settings.json:
+// infra/generate writes it from the Rust settings table and each function's DEPLOY, and writes the
+// SAM template's copies from the same source, so neither stack holds a hand copy.
 import { CfnParameter, Fn } from 'aws-cdk-lib'
 import { Construct } from 'constructs'
 import generated from '../../generated/settings.json'
@@ -27,8 +27,28 @@ interface EnvironmentEntry {
   resource?: string
 }
 
+/** One function as its DEPLOY declares it: the stem of its logical ids, its route on the HTTP API
+ * (none for the interceptor) and the actions it may call on the resource of each logical id. */
+export interface GeneratedFunction {
+  function: string
+  id: string
+  route: { method: 'GET' | 'POST'; path: string } | null
+  grants: { resource: string; actions: string[] }[]
+  environment: EnvironmentEntry[]
+}
+
 const settings = generated.settings as GeneratedSetting[]
-const functions = generated.functions as { function: string; environment: EnvironmentEntry[] }[]
+const functions = generated.functions as GeneratedFunction[]
+
+/** The tools' functions, each with a route on the HTTP API. */
+export const toolFunctions = functions.filter((f) => f.route !== null)
+/** The tables' logical ids by the variable that names each table. */
+export const tableIds = generated.table_ids as Record<string, string>
+/** The HTTP API's CORS answer (the functions' own) and the public sign-in route's key. */
+export const httpApi = generated.http_api as {
+  cors: { allow_methods: string[]; allow_headers: string[]; max_age: number }
+  sign_in_route: string
+}
 
 /** One CfnParameter per setting an operator sets at deploy time, keyed by the parameter's name. */
 export function settingParameters(scope: Construct): Record<string, CfnParameter> {

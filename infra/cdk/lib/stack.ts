@@ -29,7 +29,7 @@ import { Construct } from 'constructs'
 import gatewayProtocol from '../../agentcore/gateway-protocol.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
 import { agentTopology } from './agent'
-import { environmentOf, settingParameters } from './settings'
+import { environmentOf, httpApi, settingParameters, tableIds, toolFunctions } from './settings'
 import tables from '../../tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
@@ -55,26 +55,6 @@ export function architectureFrom(value: unknown): Architecture {
 
 export interface BookingAuthStackProps extends StackProps {
   readonly architecture?: Architecture
-}
-
-type TableEnv = 'AUTH_STATE_TABLE' | 'GUESTS_TABLE' | 'RESERVATIONS_TABLE'
-
-/** The tables' logical ids, as in the SAM template. */
-const TABLE_IDS: Record<TableEnv, string> = {
-  AUTH_STATE_TABLE: 'AuthStateTable',
-  GUESTS_TABLE: 'GuestsTable',
-  RESERVATIONS_TABLE: 'ReservationsTable',
-}
-
-/** One function: its binary, route, the tables it uses by env var, and exactly the actions it
- * calls. Its environment comes from its DEPLOY (infra/generated/settings.json). */
-interface FunctionSpec {
-  id: string
-  binary: string
-  method: HttpMethod
-  route: string
-  tables: Partial<Record<TableEnv, string[]>>
-  cognito: string[]
 }
 
 export class BookingAuthStack extends Stack {
@@ -143,9 +123,9 @@ export class BookingAuthStack extends Stack {
     const api = new HttpApi(this, 'HttpApi', {
       corsPreflight: {
         allowOrigins: p.settings.CorsAllowedOrigins.valueAsList,
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
-        allowHeaders: ['authorization', 'content-type', 'x-conversation-id'],
-        maxAge: Duration.seconds(600),
+        allowMethods: httpApi.cors.allow_methods.map((m) => CorsHttpMethod[m as keyof typeof CorsHttpMethod]),
+        allowHeaders: httpApi.cors.allow_headers,
+        maxAge: Duration.seconds(httpApi.cors.max_age),
       },
     })
     const accessLogs = new CfnLogGroup(this, 'HttpApiAccessLogs', {
@@ -158,7 +138,7 @@ export class BookingAuthStack extends Stack {
       throttlingBurstLimit: p.apiBurstLimit.valueAsNumber,
     }
     stage.routeSettings = {
-      'POST /auth/login': {
+      [httpApi.sign_in_route]: {
         ThrottlingRateLimit: p.loginRouteRateLimit.valueAsNumber,
         ThrottlingBurstLimit: p.loginRouteBurstLimit.valueAsNumber,
       },
@@ -174,85 +154,31 @@ export class BookingAuthStack extends Stack {
       }),
     }
 
-    const specs: FunctionSpec[] = [
-      {
-        id: 'InitiateLogin',
-        binary: 'initiate-login',
-        method: HttpMethod.POST,
-        route: '/auth/login',
-        // UpdateItem: the sign-in budgets' counters.
-        tables: { AUTH_STATE_TABLE: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem'] },
-        cognito: [
-          'cognito-idp:AdminCreateUser',
-          'cognito-idp:AdminInitiateAuth',
-          'cognito-idp:AdminRespondToAuthChallenge',
-        ],
-      },
-      {
-        id: 'VerifyOtp',
-        binary: 'verify-otp',
-        method: HttpMethod.POST,
-        route: '/auth/verify',
-        tables: {
-          AUTH_STATE_TABLE: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-          GUESTS_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-        },
-        cognito: ['cognito-idp:AdminRespondToAuthChallenge'],
-      },
-      {
-        // GetTokensFromRefreshToken is authorised by the refresh token itself: no Cognito permission.
-        id: 'Refresh',
-        binary: 'refresh',
-        method: HttpMethod.POST,
-        route: '/auth/refresh',
-        tables: { GUESTS_TABLE: ['dynamodb:GetItem', 'dynamodb:PutItem'] },
-        cognito: [],
-      },
-      {
-        id: 'Reservations',
-        binary: 'reservations',
-        method: HttpMethod.GET,
-        route: '/reservations',
-        tables: {
-          GUESTS_TABLE: ['dynamodb:GetItem'],
-          RESERVATIONS_TABLE: ['dynamodb:Query'],
-          // The deny-list and the "signed out everywhere" mark, read in one BatchGetItem.
-          AUTH_STATE_TABLE: ['dynamodb:BatchGetItem'],
-        },
-        cognito: [],
-      },
-      {
-        // RevokeToken and GlobalSignOut are authorised by the tokens themselves: no Cognito permission.
-        id: 'SignOut',
-        binary: 'sign-out',
-        method: HttpMethod.POST,
-        route: '/auth/sign-out',
-        tables: { AUTH_STATE_TABLE: ['dynamodb:PutItem'] },
-        cognito: [],
-      },
-    ]
-
     // What a generated environment's `resource` names, by the SAM template's logical ids.
     const wired: Record<string, string> = { UserPool: userPool.ref, UserPoolClient: client.ref }
-    for (const [env, id] of Object.entries(TABLE_IDS) as [TableEnv, string][]) wired[id] = tableResources[env].ref
+    // And the ARN of each resource a grant names.
+    const arns: Record<string, string> = { UserPool: userPool.attrArn }
+    for (const table of Object.values(tableResources)) {
+      wired[table.node.id] = table.ref
+      arns[table.node.id] = table.attrArn
+    }
     const environmentFor = (binary: string) => ({
       // As the SAM template's Globals.
       AWS_LAMBDA_LOG_FORMAT: 'JSON',
       ...environmentOf(binary, p.settings, wired),
     })
     const architecture = props.architecture ?? Architecture.ARM_64
-    for (const spec of specs) {
-      const statements: PolicyStatement[] = []
-      if (spec.cognito.length > 0) {
-        statements.push(new PolicyStatement({ actions: spec.cognito, resources: [userPool.attrArn] }))
-      }
-      const environment = environmentFor(spec.binary)
-      for (const [env, actions] of Object.entries(spec.tables) as [TableEnv, string[]][]) {
-        statements.push(new PolicyStatement({ actions, resources: [tableResources[env].attrArn] }))
-      }
+    // Each tool's function as its DEPLOY declares it: environment, route and the actions it calls.
+    for (const spec of toolFunctions) {
+      const statements = spec.grants.map((grant) => {
+        const arn = arns[grant.resource]
+        if (!arn) throw new Error(`${spec.function}: no resource ${grant.resource} to grant on`)
+        return new PolicyStatement({ actions: grant.actions, resources: [arn] })
+      })
+      const environment = environmentFor(spec.function)
       const fn = new RustFunction(this, `${spec.id}Function`, {
-        manifestPath: path.join(WORKSPACE, 'functions', spec.binary, 'Cargo.toml'),
-        binaryName: spec.binary,
+        manifestPath: path.join(WORKSPACE, 'functions', spec.function, 'Cargo.toml'),
+        binaryName: spec.function,
         architecture,
         memorySize: MEMORY_MB,
         timeout: Duration.seconds(TIMEOUT_SECONDS),
@@ -261,14 +187,14 @@ export class BookingAuthStack extends Stack {
         environment,
         initialPolicy: statements,
       })
-      this.functions[spec.binary] = fn
+      this.functions[spec.function] = fn
       new CfnLogGroup(this, `${spec.id}Logs`, {
         logGroupName: `/aws/lambda/${fn.functionName}`,
         retentionInDays: p.logRetentionDays.valueAsNumber,
       })
       api.addRoutes({
-        path: spec.route,
-        methods: [spec.method],
+        path: spec.route!.path,
+        methods: [HttpMethod[spec.route!.method]],
         integration: new HttpLambdaIntegration(`${spec.id}Integration`, fn),
       })
       new CfnOutput(this, `${spec.id}FunctionArn`, { value: fn.functionArn })
@@ -470,12 +396,13 @@ export class BookingAuthStack extends Stack {
   }
 
   /** The tables of infra/tables.json: keys and TTL attributes come from that one definition. */
-  private tables(protect: CfnCondition): Record<TableEnv, CfnTable> {
-    const ids = TABLE_IDS
-    const out = {} as Record<TableEnv, CfnTable>
+  private tables(protect: CfnCondition): Record<string, CfnTable> {
+    const out: Record<string, CfnTable> = {}
     for (const def of tables.tables) {
-      const env = def.env as TableEnv
-      const table = new CfnTable(this, ids[env], {
+      const env = def.env
+      const id = tableIds[env]
+      if (!id) throw new Error(`infra/tables.json's ${env} is no table setting`)
+      const table = new CfnTable(this, id, {
         billingMode: 'PAY_PER_REQUEST',
         attributeDefinitions: def.keys.map((k) => ({ attributeName: k.name, attributeType: k.type })),
         keySchema: def.keys.map((k) => ({ attributeName: k.name, keyType: k.role })),

@@ -7,8 +7,9 @@ use std::path::PathBuf;
 
 use booking_auth::config::settings::ALL;
 use booking_auth_generate::{
-    FUNCTIONS, bless_or_compare, configuration_table, replace_between, sam_environment,
-    sam_parameters, settings_json, wire_json,
+    FUNCTIONS, bless_or_compare, configuration_table, functions_table, replace_between, sam_cors,
+    sam_environment, sam_function, sam_function_outputs, sam_gateway_invokes, sam_parameters,
+    settings_json, sign_in_route, wire_json,
 };
 
 fn root() -> PathBuf {
@@ -47,14 +48,58 @@ fn generated_copies_match_their_one_home() {
         &sam_parameters(),
     );
     for deploy in FUNCTIONS {
-        template = between(
-            &template,
-            &format!("      # BEGIN GENERATED environment of {}", deploy.function),
-            &format!("      # END GENERATED environment of {}", deploy.function),
-            &sam_environment(deploy),
-        );
+        // A tool's whole resource is generated; the interceptor's environment only.
+        template = match deploy.route {
+            Some(_) => between(
+                &template,
+                &format!("  # BEGIN GENERATED function {}", deploy.function),
+                &format!("  # END GENERATED function {}", deploy.function),
+                &sam_function(deploy),
+            ),
+            None => between(
+                &template,
+                &format!("      # BEGIN GENERATED environment of {}", deploy.function),
+                &format!("      # END GENERATED environment of {}", deploy.function),
+                &sam_environment(deploy),
+            ),
+        };
+    }
+    for (name, body) in [
+        ("tool functions", sam_gateway_invokes()),
+        ("function outputs", sam_function_outputs()),
+        ("CORS", sam_cors()),
+        (
+            "sign-in route",
+            format!("        \"{}\":\n", sign_in_route()),
+        ),
+    ] {
+        let marker = |edge: &str| {
+            let line = template
+                .lines()
+                .find(|l| {
+                    l.trim_start()
+                        .starts_with(&format!("# {edge} GENERATED {name}"))
+                })
+                .unwrap_or_else(|| panic!("no {edge} GENERATED {name} line"));
+            line.to_owned()
+        };
+        let (begin, end) = (marker("BEGIN"), marker("END"));
+        template = between(&template, &begin, &end, &body);
     }
     bless_or_compare(path, template, &mut stale);
+
+    let path = root().join("docs/deployment.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    bless_or_compare(
+        path,
+        between(
+            &doc,
+            "<!-- BEGIN GENERATED functions",
+            "<!-- END GENERATED functions",
+            &functions_table(),
+        ),
+        &mut stale,
+    );
 
     let path = root().join("docs/configuration.md");
     let doc = std::fs::read_to_string(&path).unwrap();

@@ -11,7 +11,7 @@ use booking_auth::contract::catalog;
 use booking_auth::contract::generate::{
     GatewayTarget, gateway_definitions, gateway_targets, output_schemas,
 };
-use booking_auth_generate::{FUNCTIONS, bless_or_compare, replace_between};
+use booking_auth_generate::{FUNCTIONS, bless_or_compare, logical_stem, replace_between};
 use serde_json::{Value, json};
 
 fn infra() -> PathBuf {
@@ -92,17 +92,6 @@ fn with_protocol_block(template: &str, protocol: &str) -> String {
     replace_block(template, PROTOCOL_BEGIN, PROTOCOL_END, &block)
 }
 
-/// `initiate-login` → `InitiateLogin`, the stem of the template's logical ids.
-fn pascal(function: &str) -> String {
-    function
-        .split('-')
-        .map(|part| {
-            let mut chars = part.chars();
-            chars.next().unwrap().to_ascii_uppercase().to_string() + chars.as_str()
-        })
-        .collect()
-}
-
 /// The template with its generated block (between the BEGIN and END lines) rewritten: one
 /// `AWS::BedrockAgentCore::GatewayTarget` per function. JSON is YAML, so the payload is inlined as is.
 fn with_generated_block(template: &str, targets: &[GatewayTarget]) -> String {
@@ -110,7 +99,7 @@ fn with_generated_block(template: &str, targets: &[GatewayTarget]) -> String {
         "  # from the Rust contract types (BLESS=1). Edit the tool catalog, not these lines.\n",
     );
     for target in targets {
-        let stem = pascal(target.function);
+        let stem = logical_stem(target.function);
         let payload = serde_json::to_string_pretty(&target.inline_payload)
             .unwrap()
             .replace('\n', &format!("\n{}", " ".repeat(16)));

@@ -1,6 +1,8 @@
 //! What one function needs from the stack that deploys it, declared next to the function (its
-//! crate's `DEPLOY`). Start-up lets the function read only these settings, and `infra/generate`
-//! writes each function's environment in both stacks from them.
+//! crate's `DEPLOY`): the settings it reads, its HTTP route and the AWS actions it may call.
+//! Start-up lets the function read only these settings, and `infra/generate` writes from them each
+//! function's resource in the SAM template (environment, route, policy, log group) and the data
+//! the CDK app builds the same from.
 
 use super::settings::{AT_START_UP, Setting};
 
@@ -10,6 +12,25 @@ pub struct Deploy {
     pub function: &'static str,
     /// The settings it reads besides those every function reads at start-up, in groups.
     pub settings: &'static [&'static [&'static Setting]],
+    /// Its path on the stack's HTTP API (the method follows from the tool's contract), if any.
+    pub route: Option<&'static str>,
+    /// Every AWS action it calls, on which resource: its role allows these and nothing else.
+    pub grants: &'static [Grant],
+}
+
+/// AWS actions on one of the stack's resources.
+#[derive(Debug)]
+pub struct Grant {
+    pub on: Resource,
+    pub actions: &'static [&'static str],
+}
+
+/// A resource of the stack a function may act on.
+#[derive(Debug)]
+pub enum Resource {
+    UserPool,
+    /// The table the setting names (its variable, e.g. `GUESTS_TABLE`).
+    Table(&'static Setting),
 }
 
 impl Deploy {
@@ -38,6 +59,8 @@ mod tests {
         let deploy = Deploy {
             function: "f",
             settings: &[COGNITO, &[&USER_POOL_ID, &GUESTS_TABLE]],
+            route: None,
+            grants: &[],
         };
         let reads = deploy.reads();
         let names: Vec<&str> = reads.iter().map(|s| s.variable).collect();

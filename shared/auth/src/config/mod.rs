@@ -14,7 +14,7 @@ mod tables;
 mod trust;
 
 pub use cognito::{CognitoConfig, RefreshConfig, TrustedIssuer};
-pub use deploy::Deploy;
+pub use deploy::{Deploy, Grant, Resource};
 pub use env::Env;
 pub use envelope::{CorsConfig, GuestTokenConfig, TokenArgument};
 pub use jwt::{JwtConfig, revocation_check};

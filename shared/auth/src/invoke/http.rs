@@ -2,6 +2,8 @@
 //! payload) and REST API (v1) events. JSON bodies, `Authorization: Bearer`, CORS from
 //! configuration, a status per error, `Cache-Control: no-store` on every answer.
 
+use std::sync::LazyLock;
+
 use http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use lambda_http::aws_lambda_events::encodings::Body;
@@ -16,6 +18,20 @@ use crate::contract::failure::{failure_value, http_status};
 use crate::domain::agentcore::CONVERSATION_HEADER;
 use crate::domain::budget::{Source, SourceKind, conversation_key};
 use crate::domain::error::AuthError;
+
+/// The methods a browser may use on the functions' HTTP routes, and the request headers it may
+/// send (the bearer token, JSON, the conversation): the functions' own CORS answer, and the stack's
+/// HTTP API's `CorsConfiguration` (`infra/generate` writes it from these).
+pub const CORS_ALLOW_METHODS: [&str; 3] = ["GET", "POST", "OPTIONS"];
+pub const CORS_ALLOW_HEADERS: [&str; 3] = ["authorization", "content-type", "x-conversation-id"];
+
+static ALLOW_METHODS: LazyLock<HeaderValue> = LazyLock::new(|| listed(&CORS_ALLOW_METHODS));
+static ALLOW_HEADERS: LazyLock<HeaderValue> = LazyLock::new(|| listed(&CORS_ALLOW_HEADERS));
+
+/// `a, b, c` as a header value; the lists above are ASCII tokens, so it never falls back.
+fn listed(values: &[&str]) -> HeaderValue {
+    HeaderValue::from_str(&values.join(", ")).unwrap_or(HeaderValue::from_static(""))
+}
 
 /// The event without what lambda_http builds the request URI from, which no tool reads: the Host
 /// and X-Forwarded-Proto headers, the domain, stage, path and query. lambda_http 1.3 parses that
@@ -295,14 +311,8 @@ fn cors_headers(cors: &CorsConfig, request: &HeaderMap) -> HeaderMap {
     };
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allow_origin);
     headers.insert(header::VARY, HeaderValue::from_static("Origin"));
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, OPTIONS"),
-    );
-    headers.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("authorization, content-type, x-conversation-id"),
-    );
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, ALLOW_METHODS.clone());
+    headers.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOW_HEADERS.clone());
     headers.insert(
         header::ACCESS_CONTROL_MAX_AGE,
         HeaderValue::from(cors.max_age_seconds),

@@ -629,3 +629,14 @@ async fn an_http_call_is_from_its_source_ip_and_names_its_conversation_in_a_head
         json!({"success": true, "source": "Ip", "conversation": conversation_key("http", "chat-1")})
     );
 }
+
+#[test]
+fn a_browser_may_send_the_conversation_header() {
+    use crate::domain::agentcore::CONVERSATION_HEADER;
+    use crate::invoke::http::CORS_ALLOW_HEADERS;
+    assert!(
+        CORS_ALLOW_HEADERS
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(CONVERSATION_HEADER))
+    );
+}
