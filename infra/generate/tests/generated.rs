@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use booking_auth::config::settings::ALL;
 use booking_auth_generate::{
-    FUNCTIONS, bless_or_compare, configuration_table, functions_table, replace_between, sam_cors,
-    sam_environment, sam_function, sam_function_outputs, sam_gateway_invokes, sam_parameters,
-    settings_json, sign_in_route, wire_json,
+    FUNCTIONS, bless_or_compare, configuration_table, functions_table, replace_between, routed,
+    sam_cors, sam_environment, sam_function, sam_function_outputs, sam_gateway_invokes,
+    sam_parameters, settings_json, sign_in_route, wire_json,
 };
 
 fn root() -> PathBuf {
@@ -47,24 +47,19 @@ fn generated_copies_match_their_one_home() {
         "  # END GENERATED settings parameters",
         &sam_parameters(),
     );
-    for deploy in FUNCTIONS {
-        // A tool's whole resource is generated; the interceptor's environment only.
-        template = match deploy.route {
-            Some(_) => between(
-                &template,
-                &format!("  # BEGIN GENERATED function {}", deploy.function),
-                &format!("  # END GENERATED function {}", deploy.function),
-                &sam_function(deploy),
-            ),
-            None => between(
-                &template,
-                &format!("      # BEGIN GENERATED environment of {}", deploy.function),
-                &format!("      # END GENERATED environment of {}", deploy.function),
-                &sam_environment(deploy),
-            ),
-        };
+    // A tool's whole resources are generated, all in one block so a new tool needs no marker;
+    // the interceptor's environment only.
+    for deploy in FUNCTIONS.iter().filter(|d| d.route.is_none()) {
+        template = between(
+            &template,
+            &format!("      # BEGIN GENERATED environment of {}", deploy.function),
+            &format!("      # END GENERATED environment of {}", deploy.function),
+            &sam_environment(deploy),
+        );
     }
+    let functions: Vec<String> = routed().map(sam_function).collect();
     for (name, body) in [
+        ("tool resources", functions.join("\n")),
         ("tool functions", sam_gateway_invokes()),
         ("function outputs", sam_function_outputs()),
         ("CORS", sam_cors()),
@@ -77,8 +72,9 @@ fn generated_copies_match_their_one_home() {
             let line = template
                 .lines()
                 .find(|l| {
-                    l.trim_start()
-                        .starts_with(&format!("# {edge} GENERATED {name}"))
+                    let l = l.trim();
+                    l == format!("# {edge} GENERATED {name}")
+                        || l.starts_with(&format!("# {edge} GENERATED {name}:"))
                 })
                 .unwrap_or_else(|| panic!("no {edge} GENERATED {name} line"));
             line.to_owned()
