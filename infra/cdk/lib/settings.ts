@@ -44,6 +44,18 @@ const functions = generated.functions as GeneratedFunction[]
 export const toolFunctions = functions.filter((f) => f.route !== null)
 /** The tables' logical ids by the variable that names each table. */
 export const tableIds = generated.table_ids as Record<string, string>
+/** The functions' metrics namespace and the alarms on their metrics (invoke::metrics::ALARMS). */
+export const metrics = generated.metrics as {
+  namespace: string
+  alarms: {
+    id: string
+    description: string
+    metric: string
+    statistic: string
+    period: number
+    threshold: { parameter: string } | { value: number }
+  }[]
+}
 /** The HTTP API's CORS answer (the functions' own) and the public sign-in route's key. */
 export const httpApi = generated.http_api as {
   cors: { allow_methods: string[]; allow_headers: string[]; max_age: number }

@@ -29,7 +29,7 @@ import { Construct } from 'constructs'
 import gatewayProtocol from '../../agentcore/gateway-protocol.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
 import { agentTopology } from './agent'
-import { environmentOf, httpApi, settingParameters, tableIds, toolFunctions } from './settings'
+import { environmentOf, httpApi, metrics, settingParameters, tableIds, toolFunctions } from './settings'
 import tables from '../../tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
@@ -38,9 +38,6 @@ const WORKSPACE = path.resolve(__dirname, '../../..')
 // them is explained (BENCHMARKS.md: peak RSS <= 9.2 MiB; memory buys CPU share for cold starts).
 export const MEMORY_MB = 256
 export const TIMEOUT_SECONDS = 10
-
-/** The CloudWatch namespace of the functions' metrics (shared/auth/src/invoke/metrics.rs). */
-const METRICS_NAMESPACE = 'BookingAuth'
 
 /** Why the one wildcard resource in the stack is there. */
 const XRAY_WILDCARD =
@@ -370,29 +367,29 @@ export class BookingAuthStack extends Stack {
    * aggregate without dimensions; docs/operations.md). */
   private alarms(p: ReturnType<BookingAuthStack['parameters']>) {
     const actions = Fn.conditionIf(p.hasAlarmTopic.logicalId, [p.alarmTopicArn.valueAsString], Aws.NO_VALUE)
-    const alarm = (id: string, description: string, metricName: string, statistic: string, period: number, threshold: CfnParameter | number) =>
-      new CfnAlarm(this, id, {
-        alarmDescription: description,
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        statistic,
-        period,
+    for (const a of metrics.alarms) {
+      let threshold: number
+      if ('value' in a.threshold) {
+        threshold = a.threshold.value
+      } else {
+        const name = a.threshold.parameter
+        const parameter = this.node.tryFindChild(name)
+        if (!(parameter instanceof CfnParameter)) throw new Error(`${a.id}: no parameter ${name}`)
+        threshold = parameter.valueAsNumber
+      }
+      new CfnAlarm(this, a.id, {
+        alarmDescription: a.description,
+        namespace: metrics.namespace,
+        metricName: a.metric,
+        statistic: a.statistic,
+        period: a.period,
         evaluationPeriods: 1,
-        threshold: typeof threshold === 'number' ? threshold : threshold.valueAsNumber,
+        threshold,
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         treatMissingData: 'notBreaching',
         alarmActions: actions as unknown as string[],
       })
-    alarm('PoolBudgetAlarm', 'A pool-wide sign-in budget is nearly spent; guests will soon be refused codes.',
-      'PoolBudgetUse', 'Maximum', 60, p.poolBudgetAlarmPercent)
-    alarm('UpstreamErrorsAlarm', 'Cognito, DynamoDB or the JWKS endpoint is failing calls.',
-      'UpstreamErrors', 'Sum', 300, p.upstreamErrorsAlarmThreshold)
-    // Any code refused for the sender's daily cap: no guest can sign in until tomorrow or SES.
-    alarm('EmailQuotaAlarm',
-      'The pool\'s email sender has spent its daily quota; no sign-in code goes out until it resets. Configure SES (SesIdentityArn).',
-      'EmailQuotaExhausted', 'Sum', 300, 1)
-    alarm('LockoutsAlarm', 'Many logins are being locked by wrong codes.', 'Lockouts', 'Sum', 300, p.lockoutsAlarmThreshold)
-    alarm('JwtRejectionsAlarm', 'Many guest tokens are being refused.', 'JwtRejections', 'Sum', 300, p.jwtRejectionsAlarmThreshold)
+    }
   }
 
   /** The tables of infra/tables.json: keys and TTL attributes come from that one definition. */

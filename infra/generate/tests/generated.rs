@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use booking_auth::config::settings::ALL;
 use booking_auth_generate::{
     FUNCTIONS, bless_or_compare, configuration_table, functions_table, replace_between, routed,
-    sam_cors, sam_environment, sam_function, sam_function_outputs, sam_gateway_invokes,
+    sam_alarms, sam_cors, sam_environment, sam_function, sam_function_outputs, sam_gateway_invokes,
     sam_parameters, settings_json, sign_in_route, wire_json,
 };
 
@@ -63,6 +63,7 @@ fn generated_copies_match_their_one_home() {
         ("tool functions", sam_gateway_invokes()),
         ("function outputs", sam_function_outputs()),
         ("CORS", sam_cors()),
+        ("alarms", sam_alarms()),
         (
             "sign-in route",
             format!("        \"{}\":\n", sign_in_route()),

@@ -16,6 +16,76 @@ use crate::domain::signals::Signal;
 /// The CloudWatch namespace of every metric (the templates' alarms name it too).
 pub const NAMESPACE: &str = "BookingAuth";
 
+/// The metrics the stacks' alarms watch (their aggregates, without dimensions).
+pub const LOCKOUTS: &str = "Lockouts";
+pub const POOL_BUDGET_USE: &str = "PoolBudgetUse";
+pub const JWT_REJECTIONS: &str = "JwtRejections";
+pub const UPSTREAM_ERRORS: &str = "UpstreamErrors";
+pub const EMAIL_QUOTA_EXHAUSTED: &str = "EmailQuotaExhausted";
+
+/// An alarm on one of these metrics, as both stacks declare it (`infra/generate` writes them):
+/// it fires when the statistic over one period reaches the threshold.
+pub struct Alarm {
+    /// The alarm's logical id.
+    pub id: &'static str,
+    pub description: &'static str,
+    pub metric: &'static str,
+    /// `Maximum` or `Sum`.
+    pub statistic: &'static str,
+    pub period_seconds: u32,
+    pub threshold: Threshold,
+}
+
+/// An alarm's threshold: the stack parameter that sets it, or a fixed value.
+pub enum Threshold {
+    Parameter(&'static str),
+    Fixed(u32),
+}
+
+pub const ALARMS: [Alarm; 5] = [
+    Alarm {
+        id: "PoolBudgetAlarm",
+        description: "A pool-wide sign-in budget is nearly spent; guests will soon be refused codes.",
+        metric: POOL_BUDGET_USE,
+        statistic: "Maximum",
+        period_seconds: 60,
+        threshold: Threshold::Parameter("PoolBudgetAlarmPercent"),
+    },
+    Alarm {
+        id: "UpstreamErrorsAlarm",
+        description: "Cognito, DynamoDB or the JWKS endpoint is failing calls.",
+        metric: UPSTREAM_ERRORS,
+        statistic: "Sum",
+        period_seconds: 300,
+        threshold: Threshold::Parameter("UpstreamErrorsAlarmThreshold"),
+    },
+    // Any code refused for the sender's daily cap: no guest can sign in until tomorrow or SES.
+    Alarm {
+        id: "EmailQuotaAlarm",
+        description: "The pool's email sender has spent its daily quota; no sign-in code goes out until it resets. Configure SES (SesIdentityArn).",
+        metric: EMAIL_QUOTA_EXHAUSTED,
+        statistic: "Sum",
+        period_seconds: 300,
+        threshold: Threshold::Fixed(1),
+    },
+    Alarm {
+        id: "LockoutsAlarm",
+        description: "Many logins are being locked by wrong codes.",
+        metric: LOCKOUTS,
+        statistic: "Sum",
+        period_seconds: 300,
+        threshold: Threshold::Parameter("LockoutsAlarmThreshold"),
+    },
+    Alarm {
+        id: "JwtRejectionsAlarm",
+        description: "Many guest tokens are being refused.",
+        metric: JWT_REJECTIONS,
+        statistic: "Sum",
+        period_seconds: 300,
+        threshold: Threshold::Parameter("JwtRejectionsAlarmThreshold"),
+    },
+];
+
 /// One metric a signal adds to.
 struct Point {
     name: &'static str,
@@ -39,10 +109,10 @@ fn point(signal: Signal) -> Point {
         Signal::CodeSent => count("CodesSent"),
         Signal::SignIn => count("SignIns"),
         Signal::WrongCode => count("WrongCodes"),
-        Signal::Lockout => count("Lockouts"),
+        Signal::Lockout => count(LOCKOUTS),
         Signal::Refused(budget) => by("Refusals", "Budget", budget),
         Signal::PoolBudgetUse(percent) => Point {
-            name: "PoolBudgetUse",
+            name: POOL_BUDGET_USE,
             unit: "Percent",
             dimension: None,
             value: u64::from(percent),
@@ -50,9 +120,9 @@ fn point(signal: Signal) -> Point {
         Signal::Refresh => count("Refreshes"),
         Signal::RefreshFailure => count("RefreshFailures"),
         Signal::SignOut => count("SignOuts"),
-        Signal::JwtRejected(class) => by("JwtRejections", "Class", class),
-        Signal::UpstreamError(service) => by("UpstreamErrors", "Service", service),
-        Signal::EmailQuotaExhausted => count("EmailQuotaExhausted"),
+        Signal::JwtRejected(class) => by(JWT_REJECTIONS, "Class", class),
+        Signal::UpstreamError(service) => by(UPSTREAM_ERRORS, "Service", service),
+        Signal::EmailQuotaExhausted => count(EMAIL_QUOTA_EXHAUSTED),
     }
 }
 
