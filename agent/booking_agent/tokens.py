@@ -29,8 +29,8 @@ MARKER = "[kept by the agent's code]"
 # login handle of `initiate_login`), and the arguments the code fills in from them, per tool: the
 # contract types' `Secret` fields (wire.py).
 
-# Arguments the code removes: the access token travels in the guest-token header only.
-DROPPED_ARGUMENTS = TOKEN_ARGUMENTS
+# The code removes TOKEN_ARGUMENTS from every call: the access token travels in the guest-token
+# header only.
 
 # What the model is told when a call cannot run in this turn.
 NOT_HERE = {
@@ -156,7 +156,7 @@ class GuestTokens:
 
     def fill(self, tool: str, arguments: Any) -> dict[str, Any]:
         """The arguments a tool runs with: the model's, with the secrets put in by the code."""
-        filled = {k: v for k, v in (arguments or {}).items() if k not in DROPPED_ARGUMENTS}
+        filled = {k: v for k, v in (arguments or {}).items() if k not in TOKEN_ARGUMENTS}
         with self._lock:
             known = {"session_token": self._session, "refresh_token": self._refresh}
         # Whatever the model put there is replaced: it never chooses a secret.

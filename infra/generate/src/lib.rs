@@ -315,7 +315,8 @@ pub fn sam_function(deploy: &Deploy) -> String {
 pub fn cors() -> Json {
     let max_age = match CORS_MAX_AGE_SECONDS.value {
         Value::Number { default, .. } => default,
-        _ => 0,
+        // A generator run, not a request path: a setting declared as another kind is a bug here.
+        _ => panic!("CORS_MAX_AGE_SECONDS is declared as a number of seconds"),
     };
     json!({"allow_methods": CORS_ALLOW_METHODS, "allow_headers": CORS_ALLOW_HEADERS, "max_age": max_age})
 }

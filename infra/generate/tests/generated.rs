@@ -85,31 +85,22 @@ fn generated_copies_match_their_one_home() {
     }
     bless_or_compare(path, template, &mut stale);
 
-    let path = root().join("docs/deployment.md");
-    let doc = std::fs::read_to_string(&path).unwrap();
-    bless_or_compare(
-        path,
-        between(
-            &doc,
-            "<!-- BEGIN GENERATED functions",
-            "<!-- END GENERATED functions",
-            &functions_table(),
+    for (doc, name, table) in [
+        ("docs/deployment.md", "functions", functions_table()),
+        (
+            "docs/configuration.md",
+            "configuration",
+            configuration_table(),
         ),
-        &mut stale,
-    );
-
-    let path = root().join("docs/configuration.md");
-    let doc = std::fs::read_to_string(&path).unwrap();
-    bless_or_compare(
-        path,
-        between(
-            &doc,
-            "<!-- BEGIN GENERATED configuration",
-            "<!-- END GENERATED configuration",
-            &configuration_table(),
-        ),
-        &mut stale,
-    );
+    ] {
+        let path = root().join(doc);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (begin, end) = (
+            format!("<!-- BEGIN GENERATED {name}"),
+            format!("<!-- END GENERATED {name}"),
+        );
+        bless_or_compare(path, between(&text, &begin, &end, &table), &mut stale);
+    }
     assert!(stale.is_empty(), "out of date ({FROM}): {stale:?}");
 }
 
