@@ -92,7 +92,7 @@ export async function startTopology({ logs = `${root}target/browser-journey`, ag
   }
   try {
     // The stack runs until its stdin closes: it also stops when this process dies.
-    const stack = spawn('cargo', ['run', '--quiet', '--locked', '-p', 'local-stack', '--bin', 'stack', '--', '--seed-demo', '--cors-origin', pageUrl], {
+    const stack = spawn(`${root}scripts/local-bin`, ['stack', '--seed-demo', '--cors-origin', pageUrl], {
       cwd: root,
       stdio: ['pipe', 'pipe', 'inherit'],
     })
@@ -119,7 +119,7 @@ export async function startTopology({ logs = `${root}target/browser-journey`, ag
     const agent = await startAgent('agent', agentEnv)
     // The Runtime front door and Identity Pool (local-runtime) in front of the agent, as AgentCore
     // is deployed: the page signs each turn with Identity Pool credentials and sends it there.
-    const frontDoor = spawn('cargo', ['run', '--quiet', '--locked', '-p', 'local-runtime', '--',
+    const frontDoor = spawn(`${root}scripts/local-bin`, ['local-runtime',
       '--user-pool-url', endpoints.standin, '--user-pool', endpoints.agent_env.USER_POOL_ID,
       '--client-id', endpoints.agent_env.USER_POOL_CLIENT_ID, '--agent-url', agent.url.replace(/\/invocations$/, '')], {
       cwd: root,

@@ -57,7 +57,7 @@ class Stack:
 def stack() -> Iterator[Stack]:
     # Its stdin stays open while the tests run; closing it stops the stack.
     process = subprocess.Popen(
-        ["cargo", "run", "--quiet", "--locked", "-p", "local-stack", "--bin", "stack", "--", "--seed-demo",
+        [str(ROOT / "scripts/local-bin"), "stack", "--seed-demo",
          "--per-source-budget", str(PER_SOURCE_BUDGET)],
         cwd=ROOT,
         stdin=subprocess.PIPE,

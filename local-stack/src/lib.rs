@@ -3,7 +3,8 @@
 //!
 //! - Cognito: the in-repo stand-in (`cognito-stand-in`), served from this process;
 //! - DynamoDB: moto's server mode from the project-local virtual environment (`scripts/setup-local`);
-//! - the functions: `cargo lambda watch`, configured only through the standard AWS endpoint variables;
+//! - the functions: their binaries polling `cargo lambda watch`'s Runtime API (it emulates Lambda's
+//!   Invoke API and function URLs), configured only through the standard AWS endpoint variables;
 //! - AgentCore Gateway: `local-gateway` (MCP over Streamable HTTP), as deployed and with the
 //!   guest-token interceptor, which [`mcp::GatewayClient`] talks to as an agent would.
 //!

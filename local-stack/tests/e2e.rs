@@ -1,4 +1,4 @@
-//! End-to-end tests: the unchanged function binaries under `cargo lambda watch`, the real AWS SDK
+//! End-to-end tests: the unchanged function binaries behind `cargo lambda watch`'s Lambda APIs, the real AWS SDK
 //! over real HTTP, the Cognito stand-in and moto's DynamoDB. One stack is started for the whole run
 //! (the functions are built once); every scenario begins from clean state and they run one at a time.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a failing scenario should panic with its message
@@ -1140,8 +1140,8 @@ fn conversation_bound(stack: &mut Stack) {
 }
 
 /// `count` initiate_login calls with distinct addresses from one conversation, named by the
-/// agent's code in the conversation header, ten at a time (`cargo lambda watch` runs up to eight
-/// functions at once): how many were sent a code.
+/// agent's code in the conversation header, ten at a time (the stack runs eight processes of each
+/// function): how many were sent a code.
 fn flood(stack: &Stack, conversation: &str, count: usize) -> usize {
     let mut sent = 0;
     let addresses: Vec<String> = (0..count)
@@ -1190,10 +1190,10 @@ fn simulation(stack: &mut Stack) {
 
 // ---- round trips ---------------------------------------------------------------------------
 
-/// The JSON lines of the functions' log (`cargo lambda watch`) that contain `marker`. A line still
+/// The JSON lines of the functions' log (`functions.log`) that contain `marker`. A line still
 /// being written does not parse yet and is left for the next read.
 fn function_log_lines(stack: &Stack, marker: &str) -> Vec<Value> {
-    let log = std::fs::read_to_string(stack.logs_dir().join("watch.log")).unwrap_or_default();
+    let log = std::fs::read_to_string(stack.logs_dir().join("functions.log")).unwrap_or_default();
     log.lines()
         .filter(|line| line.starts_with('{') && line.contains(marker))
         .filter_map(|line| serde_json::from_str(line).ok())
@@ -1536,7 +1536,7 @@ fn no_secret_in_logs(stack: &mut Stack) {
         .unwrap();
     assert_eq!(http.body["success"], true, "{}", http.body);
 
-    // Every log of the functions (cargo lambda watch) and of the local Gateways.
+    // Every log of the functions, of `cargo lambda watch` and of the local Gateways.
     let mut logs = String::new();
     for entry in std::fs::read_dir(stack.logs_dir()).unwrap() {
         let path = entry.unwrap().path();

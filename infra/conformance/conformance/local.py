@@ -32,9 +32,9 @@ ALTERNATIVES = {"max_code_attempts": 1, "undocumented": {
 
 class LocalStack:
     def __init__(self, root: Path, alternatives: bool):
-        command = ["cargo", "run", "--quiet", "--locked", "-p", "local-stack", "--bin", "stack"]
+        command = [str(root / "scripts/local-bin"), "stack"]
         if alternatives:
-            command += ["--", "--gateway-headers-arrive-empty"]
+            command.append("--gateway-headers-arrive-empty")
         self.runtime = None
         self.process = subprocess.Popen(command, cwd=root, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
@@ -43,7 +43,7 @@ class LocalStack:
         self.configure(AS_DEPLOYED | (ALTERNATIVES if alternatives else {}))
         env = self.endpoints["agent_env"]
         # The Runtime front door; no agent behind it: the probe only asks what a browser asks first.
-        command = ["cargo", "run", "--quiet", "--locked", "-p", "local-runtime", "--",
+        command = [str(root / "scripts/local-bin"), "local-runtime",
                    "--user-pool-url", self.endpoints["standin"], "--user-pool", env["USER_POOL_ID"],
                    "--client-id", env["USER_POOL_CLIENT_ID"], "--agent-url", "http://127.0.0.1:9"]
         if alternatives:

@@ -1,5 +1,5 @@
 //! Start, drive and stop the local stack. One `Stack`, its concerns in one module each:
-//! [`processes`] (moto and `cargo lambda watch`), [`seed`] (tables, users, guests and their
+//! [`processes`] (moto, `cargo lambda watch`, the functions and the local Gateways), [`seed`] (tables, users, guests and their
 //! reservations), [`standin`] (controlling the Cognito stand-in and reading its inbox) and
 //! [`invoke`] (calling the functions as Lambda, the Gateway and a function URL would).
 
@@ -36,7 +36,7 @@ static SECRET_OUTPUTS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::n
         .collect()
 });
 
-/// The function binaries, as `cargo lambda watch` names them: one per tool of the catalog.
+/// The function binaries, as Lambda's APIs name them: one per tool of the catalog.
 pub fn functions() -> Vec<&'static str> {
     booking_auth::contract::catalog()
         .iter()
@@ -70,6 +70,9 @@ pub const LOCAL_BUDGETS: BudgetPolicy = BudgetPolicy {
 };
 pub const DEMO_EMAIL: &str = "demo.guest@example.com";
 const REGION: &str = "eu-west-1";
+/// Processes per function: calls beyond this many at once wait, as at a reserved concurrency.
+/// Eight is the load benchmark's default concurrency (bench/benches/load.rs).
+const INSTANCES: usize = 8;
 /// A short leeway on `exp` keeps the expiry tests quick.
 const JWT_LEEWAY_SECONDS: &str = "1";
 
@@ -114,7 +117,7 @@ pub struct Guest {
     pub guest_id: String,
 }
 
-/// Which build of the functions `cargo lambda watch` serves, if any.
+/// Which build of the functions the stack runs, if any.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Functions {
     #[default]
@@ -144,6 +147,10 @@ pub struct Stack {
     moto_port: u16,
     watch: Option<ChildGuard>,
     watch_port: u16,
+    /// The processes of the functions, [`INSTANCES`] of each.
+    instances: Vec<ChildGuard>,
+    /// Where the binaries the stack runs were built: the debug or the release build.
+    binaries: PathBuf,
     /// The local AgentCore Gateways: as deployed, and with the REQUEST interceptor in front.
     gateways: Vec<ChildGuard>,
     gateway_ports: Option<GatewayPorts>,
@@ -180,8 +187,8 @@ fn venv_bin(root: &Path, name: &str) -> Result<PathBuf> {
 }
 
 impl Stack {
-    /// Start everything: moto, the Cognito stand-in, the tables, and `cargo lambda watch` with all
-    /// functions warmed up (built once; later starts reuse the binaries).
+    /// Start everything: moto, the Cognito stand-in, the tables, `cargo lambda watch` with all
+    /// functions warmed up, and the local Gateways (the workspace's debug build, `scripts/local-bin`).
     pub fn start() -> Result<Self> {
         Self::start_with(&[])
     }
@@ -249,6 +256,8 @@ impl Stack {
             moto_port,
             watch: None,
             watch_port: free_port()?,
+            instances: Vec::new(),
+            binaries: PathBuf::new(),
             gateways: Vec::new(),
             gateway_ports: None,
             gateway_headers_arrive_empty: options.gateway_headers_arrive_empty,
@@ -407,19 +416,6 @@ impl Stack {
         env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
     }
 
-    /// Write the function environment as an env file for `cargo lambda watch --env-file`.
-    pub fn write_env_file(&self) -> Result<PathBuf> {
-        let path = self.logs.join("functions.env");
-        let text: String = self
-            .function_env()
-            .iter()
-            // Quoted: a value may hold `=` (RUST_LOG's directives).
-            .map(|(k, v)| format!("{k}=\"{v}\"\n"))
-            .collect();
-        std::fs::write(&path, text)?;
-        Ok(path)
-    }
-
     /// Clean state: empty tables, a fresh pool (no users, sessions or inbox), default settings, no faults.
     pub fn reset(&mut self) -> Result<()> {
         // What the stand-in handed out goes with its state: keep it first.
@@ -454,6 +450,9 @@ impl Stack {
     pub fn stop(&mut self) {
         for mut gateway in self.gateways.drain(..) {
             gateway.stop();
+        }
+        for mut instance in self.instances.drain(..) {
+            instance.stop();
         }
         if let Some(mut watch) = self.watch.take() {
             watch.stop();

@@ -1,6 +1,6 @@
-//! The stack's processes: moto's DynamoDB server and `cargo lambda watch` with the functions.
-//! Each child runs in its own process group, and the whole group (with anything it spawned, such
-//! as the functions under `cargo lambda watch`) is terminated when its guard drops.
+//! The stack's processes: moto's DynamoDB server, `cargo lambda watch` emulating Lambda's APIs,
+//! the functions' processes polling its Runtime API, and the local Gateways. Each child runs in its
+//! own process group, and the whole group is terminated when its guard drops.
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -11,7 +11,9 @@ use serde_json::{Value, json};
 
 use booking_auth::contract::interceptor::INTERCEPTOR_FUNCTION;
 
-use super::{GatewayPorts, Result, Stack, StackError, functions, lambda_functions, venv_bin};
+use super::{
+    GatewayPorts, INSTANCES, Result, Stack, StackError, functions, lambda_functions, venv_bin,
+};
 
 pub struct ChildGuard {
     child: Child,
@@ -20,8 +22,30 @@ pub struct ChildGuard {
 }
 
 impl ChildGuard {
-    pub fn spawn(name: &'static str, mut command: Command, log: PathBuf) -> std::io::Result<Self> {
+    pub fn spawn(name: &'static str, command: Command, log: PathBuf) -> std::io::Result<Self> {
         let out = std::fs::File::create(&log)?;
+        Self::spawn_into(name, command, log, out)
+    }
+
+    /// Like [`ChildGuard::spawn`], adding to the end of `log`: for processes that share one log.
+    pub fn spawn_appending(
+        name: &'static str,
+        command: Command,
+        log: &Path,
+    ) -> std::io::Result<Self> {
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)?;
+        Self::spawn_into(name, command, log.to_path_buf(), out)
+    }
+
+    fn spawn_into(
+        name: &'static str,
+        mut command: Command,
+        log: PathBuf,
+        out: std::fs::File,
+    ) -> std::io::Result<Self> {
         let err = out.try_clone()?;
         command
             .stdin(Stdio::null())
@@ -136,35 +160,16 @@ impl Stack {
     }
 
     pub(super) fn start_functions(&mut self, release: bool) -> Result<()> {
-        // Build once, up front, so a compile error reads as one and watch only reuses the binaries.
-        let mut build = Command::new("cargo");
-        build.current_dir(&self.root).args(["build", "--quiet"]);
-        if release {
-            build.arg("--release");
-        }
-        for f in lambda_functions() {
-            build.args(["-p", f]);
-        }
-        if !build.status()?.success() {
-            return Err(StackError("building the functions failed".into()));
-        }
-        // Apart from the functions: built with them, its dependencies' features would unify with
-        // theirs, and `cargo lambda watch` would build every function again.
-        let mut gateway = Command::new("cargo");
-        gateway
-            .current_dir(&self.root)
-            .args(["build", "--quiet", "-p", "local-gateway"]);
-        if release {
-            gateway.arg("--release");
-        }
-        if !gateway.status()?.success() {
-            return Err(StackError("building the local Gateway failed".into()));
-        }
-        let env_file = self.write_env_file()?;
+        let binaries = self.build_functions(release)?;
+        // `cargo lambda watch` only emulates Lambda's APIs (Invoke, function URLs, the Runtime
+        // API); the functions are this build's binaries, started below. Left to start them itself,
+        // it would `cargo run` each one with that function's own features and compile again what
+        // the workspace build already compiled. Concurrency 1 keeps it from ever starting one.
         let mut command = Command::new(venv_bin(&self.root, "cargo-lambda")?);
         command.current_dir(&self.root).args([
             "lambda",
             "watch",
+            "--only-lambda-apis",
             "--invoke-address",
             "127.0.0.1",
             "--invoke-port",
@@ -173,17 +178,13 @@ impl Stack {
             // The functions answer CORS themselves, from CORS_ALLOWED_ORIGINS.
             "--disable-cors",
             "--concurrency",
-            "8",
-            "--env-file",
+            "1",
         ]);
-        command.arg(&env_file);
-        if release {
-            command.arg("--release");
-        }
         let mut watch =
             ChildGuard::spawn("cargo lambda watch", command, self.logs.join("watch.log"))?;
         wait_for_port(&mut watch, self.watch_port, Duration::from_secs(120))?;
         self.watch = Some(watch);
+        self.start_instances(&binaries)?;
         for function in functions() {
             // A first invoke starts each function; `{}` is refused by every one without any AWS call.
             self.warm_up(function, json!({}), |out| {
@@ -197,7 +198,71 @@ impl Stack {
                 "body": {"jsonrpc": "2.0", "id": 0, "method": "tools/list"}}}}),
             |out| out["interceptorOutputVersion"] == "1.0",
         )?;
-        self.start_gateways(release)
+        self.start_gateways()
+    }
+
+    /// Build the functions and the local Gateway; the directory of their binaries. Debug: the
+    /// workspace's one debug build (`scripts/local-bin`). Release: the functions as they ship,
+    /// with their own features, and the local Gateway apart from them.
+    fn build_functions(&mut self, release: bool) -> Result<PathBuf> {
+        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| self.root.join("target"));
+        let builds: Vec<Command> = if release {
+            let mut functions = Command::new("cargo");
+            functions.args(["build", "--quiet", "--locked", "--release"]);
+            for f in lambda_functions() {
+                functions.args(["-p", f]);
+            }
+            let mut gateway = Command::new("cargo");
+            gateway.args([
+                "build",
+                "--quiet",
+                "--locked",
+                "--release",
+                "-p",
+                "local-gateway",
+            ]);
+            vec![functions, gateway]
+        } else {
+            let mut build = Command::new(self.root.join("scripts/local-bin"));
+            build.arg("--build");
+            vec![build]
+        };
+        for mut build in builds {
+            if !build.current_dir(&self.root).status()?.success() {
+                return Err(StackError(format!("{build:?} failed")));
+            }
+        }
+        self.binaries = target_dir.join(if release { "release" } else { "debug" });
+        Ok(self.binaries.clone())
+    }
+
+    /// [`INSTANCES`] processes of every function, each polling `cargo lambda watch`'s Runtime API
+    /// under the function's name with the stack's function environment, as it would start them.
+    /// Their lines go to one log, `functions.log`.
+    fn start_instances(&mut self, binaries: &Path) -> Result<()> {
+        let log = self.logs.join("functions.log");
+        std::fs::File::create(&log)?;
+        let env = self.function_env();
+        for function in lambda_functions() {
+            for _ in 0..INSTANCES {
+                let mut command = Command::new(binaries.join(function));
+                command
+                    .current_dir(&self.root)
+                    .envs(env.iter().map(|(k, v)| (k, v)))
+                    .env("AWS_LAMBDA_FUNCTION_NAME", function)
+                    .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+                    .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "4096")
+                    .env(
+                        "AWS_LAMBDA_RUNTIME_API",
+                        format!("http://127.0.0.1:{}/.rt/{function}", self.watch_port),
+                    );
+                self.instances
+                    .push(ChildGuard::spawn_appending("function", command, &log)?);
+            }
+        }
+        Ok(())
     }
 
     fn warm_up(
@@ -226,11 +291,10 @@ impl Stack {
 
     /// Two local AgentCore Gateways over the same functions: the targets as deployed, and the
     /// same with the guest-token interceptor in front (`GuestTokenInterceptor=true`).
-    fn start_gateways(&mut self, release: bool) -> Result<()> {
+    fn start_gateways(&mut self) -> Result<()> {
         let targets = self.root.join("infra/agentcore/gateway-targets.json");
-        let plain = self.start_gateway_with(release, &targets, None, "gateway.log")?;
+        let plain = self.start_gateway_with(&targets, None, "gateway.log")?;
         let intercepted = self.start_gateway_with(
-            release,
             &targets,
             Some(INTERCEPTOR_FUNCTION),
             "gateway-intercepted.log",
@@ -242,23 +306,17 @@ impl Stack {
     /// One more local Gateway over the running functions, with its own targets file: its MCP
     /// endpoint. It stops with the stack.
     pub fn start_gateway(&mut self, targets: &Path, name: &str) -> Result<String> {
-        let port = self.start_gateway_with(false, targets, None, &format!("{name}.log"))?;
+        let port = self.start_gateway_with(targets, None, &format!("{name}.log"))?;
         Ok(format!("http://127.0.0.1:{port}/mcp"))
     }
 
     fn start_gateway_with(
         &mut self,
-        release: bool,
         targets: &Path,
         interceptor: Option<&str>,
         log: &str,
     ) -> Result<u16> {
-        let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| self.root.join("target"));
-        let binary = target_dir
-            .join(if release { "release" } else { "debug" })
-            .join("local-gateway");
+        let binary = self.binaries.join("local-gateway");
         let port = free_port()?;
         let mut command = Command::new(&binary);
         command.current_dir(&self.root);
@@ -282,10 +340,13 @@ impl Stack {
         Ok(port)
     }
 
+    /// The last lines of `cargo lambda watch`'s log and of the functions', for error messages.
     pub fn watch_log_tail(&self) -> String {
-        self.watch
-            .as_ref()
+        [self.watch.as_ref(), self.instances.first()]
+            .into_iter()
+            .flatten()
             .map(ChildGuard::log_tail)
-            .unwrap_or_default()
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
