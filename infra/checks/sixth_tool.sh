@@ -4,22 +4,28 @@
 #
 # It writes only the three places docs/architecture.md §4 names (the contract file and its catalog
 # line; the function crate with its DEPLOY and its sample payload; one line in infra/generate),
-# runs the one command (BLESS=1 cargo test -p booking-auth-generate), and then shows that
+# runs the one command (BLESS=1 cargo test -p booking-auth-generate; here its test targets with the
+# whole workspace's features, below), and then shows that
 # everything else followed: the generators are current, the tool builds and answers its fixture,
 # the SAM template has its function, route, policy, log group, Gateway target and permission and
 # passes cfn-lint and sam validate, the CDK app synthesises it with the same resources
 # (sam_cdk_agree), the contract package has its types, and no file outside those places was
 # edited by hand.
 #
-# Needs scripts/setup-local and `npm ci` in infra/cdk and packages/contract; the scratch copy
-# builds in target/sixth-tool and is removed afterwards.
+# Needs scripts/setup-local and `npm ci` in infra/cdk and packages/contract; the scratch copy is
+# removed afterwards. It builds in the repository's own target/: the scratch's crates get artifacts
+# of their own (their paths differ), and the dependencies, built with the features the whole
+# workspace resolves, are the test build's (README command 2 runs this after it). Its one binary is
+# who-am-i, so nothing of the repository's own in target/debug is replaced.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d)"
+# One fixed place, so a second run's artifacts replace the first's instead of adding to target/.
+work="$root/target/sixth-tool"
+rm -rf "$work"
 trap 'rm -rf "$work"' EXIT
 scratch="$work/repo"
-mkdir "$scratch"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/sixth-tool}"
+mkdir -p "$scratch"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 cd "$root"
 # The tracked files as they are now, changes not yet committed included.
 tree="$(git stash create)"
@@ -120,20 +126,21 @@ impl Tool for WhoAmITool {
         Ok(WhoAmI { success: true, cognito_sub: claims.sub.clone() })
     }
 }
+EOF
+mkdir -p functions/who-am-i/tests
+cat > functions/who-am-i/tests/gateway_fixture.rs <<'EOF'
+//! The tool answers its sample Gateway payload.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use booking_auth_testing::{StaticJwks, TestKey, access_claims, invoke_fixture, verifier};
+use booking_auth_testing::{StaticJwks, TestKey, access_claims, invoke_fixture, verifier};
+use who_am_i::WhoAmITool;
 
-    #[tokio::test]
-    async fn the_gateway_fixture_names_the_guest() {
-        let key = TestKey::generate("k1");
-        let tool = WhoAmITool { verifier: verifier(StaticJwks::new(&[&key])) };
-        let token = key.sign(&access_claims("guest-sub-1"));
-        let outcome = invoke_fixture(&tool, "who-am-i", "gateway", &[("REPLACE_WITH_ACCESS_TOKEN", &token)]).await;
-        assert_eq!(outcome.body["cognito_sub"], "guest-sub-1", "{outcome:?}");
-    }
+#[tokio::test]
+async fn the_gateway_fixture_names_the_guest() {
+    let key = TestKey::generate("k1");
+    let tool = WhoAmITool { verifier: verifier(StaticJwks::new(&[&key])) };
+    let token = key.sign(&access_claims("guest-sub-1"));
+    let outcome = invoke_fixture(&tool, "who-am-i", "gateway", &[("REPLACE_WITH_ACCESS_TOKEN", &token)]).await;
+    assert_eq!(outcome.body["cognito_sub"], "guest-sub-1", "{outcome:?}");
 }
 EOF
 cat > functions/who-am-i/src/main.rs <<'EOF'
@@ -172,12 +179,15 @@ EOF
 grep -q who-am-i infra/generate/Cargo.toml || { echo "infra/generate/Cargo.toml: no sign-out dependency line to follow" >&2; exit 1; }
 cargo fmt --all
 
+# `cargo test -p booking-auth-generate` runs these two test targets; named with --workspace, they
+# build with the features the whole workspace resolves, as the test build did.
+generators=(--workspace --test generated --test tool_definitions)
 echo "== the one command"
-BLESS=1 cargo test -q -p booking-auth-generate >"$work/bless.log" 2>&1 || { cat "$work/bless.log"; exit 1; }
-cargo test -q -p booking-auth-generate 2>&1 | grep -E "^test result" | sed 's/^/   /'
+BLESS=1 cargo test -q "${generators[@]}" >"$work/bless.log" 2>&1 || { cat "$work/bless.log"; exit 1; }
+cargo test -q "${generators[@]}" 2>&1 | grep -E "^test result" | sed 's/^/   /'
 
 echo "== what followed"
-cargo test -q -p who-am-i --lib 2>&1 | grep -E "^test result" | sed 's/^/   /'
+cargo test -q --workspace --test gateway_fixture 2>&1 | grep -E "^test result" | sed 's/^/   /'
 for needle in "WhoAmIFunction:" "Path: /me" "WhoAmITarget:" "!GetAtt WhoAmIFunction.Arn" "WhoAmILogs:" "WhoAmIFunctionArn:"; do
   grep -qF -- "$needle" infra/template.yaml || { echo "the SAM template lacks $needle" >&2; exit 1; }
 done
@@ -193,7 +203,7 @@ grep -q 'export interface WhoAmI' packages/contract/src/generated.ts && (cd pack
 echo "== edited by hand: only the three places"
 hand="$(git status --porcelain --untracked-files=all | awk '{print $2}' | grep -vE '^(infra/template\.yaml|infra/generated/|infra/agentcore/|infra/schemas/|docs/|agent/booking_agent/wire\.json|packages/contract/src/generated\.ts|Cargo\.lock|infra/cdk/cdk\.out/)' | sort)"
 expected="$(printf '%s\n' events/who-am-i/gateway.context.json events/who-am-i/gateway.json functions/who-am-i/Cargo.toml \
-  functions/who-am-i/src/lib.rs functions/who-am-i/src/main.rs infra/generate/Cargo.toml infra/generate/src/lib.rs \
+  functions/who-am-i/src/lib.rs functions/who-am-i/src/main.rs functions/who-am-i/tests/gateway_fixture.rs infra/generate/Cargo.toml infra/generate/src/lib.rs \
   shared/auth/src/contract/mod.rs shared/auth/src/contract/who_am_i.rs | sort)"
 if [ "$hand" != "$expected" ]; then
   echo "other files changed:" >&2
