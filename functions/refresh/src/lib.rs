@@ -61,7 +61,7 @@ impl Tool for Refresh {
             .get_or_create(&identity.sub, &email, now, year(now))
             .await?;
         // Rotation on: the new one (the old one is now invalid). Off: the one given stays valid.
-        let refresh_token = refreshed.rotated.unwrap_or_else(|| given.to_owned());
+        let refresh_token = refreshed.rotated.unwrap_or_else(|| given.into());
         signals::record(Signal::Refresh);
         Ok(refreshed
             .tokens

@@ -66,7 +66,7 @@ impl Tool for VerifyOtp {
 
         let answer = self
             .cognito
-            .answer_email_otp(&email, &login.cognito_session, code.as_str())
+            .answer_email_otp(&email, login.cognito_session.expose(), code.as_str())
             .await;
         let sign_in = match answer {
             Ok(CodeAnswer::SignedIn(sign_in)) => sign_in,

@@ -12,6 +12,7 @@ use aws_sdk_cognitoidentityprovider::types::{AuthenticationResultType, Challenge
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use booking_auth::AuthError;
 use booking_auth::aws::cognito::{CodeAnswer, CodeRefusal, Cognito};
+use booking_auth::contract::Secret;
 use booking_auth::domain::email::Email;
 use booking_auth_testing::{aws_error, cognito_config};
 
@@ -208,7 +209,7 @@ async fn select_challenge_is_answered_with_email_otp() {
         [&start, &select]
     );
     let challenge = cognito(client).start_email_otp(&email()).await.unwrap();
-    assert_eq!(challenge.session, "s2");
+    assert_eq!(challenge.session.expose(), "s2");
 }
 
 #[tokio::test]
@@ -275,7 +276,7 @@ async fn rotation_returns_the_new_refresh_token() {
     });
     let client = mock_client!(aws_sdk_cognitoidentityprovider, [&rule]);
     let tokens = cognito(client).refresh("rt-1", false).await.unwrap();
-    assert_eq!(tokens.rotated.as_deref(), Some("rt-2"));
+    assert_eq!(tokens.rotated.as_ref().map(Secret::expose), Some("rt-2"));
 }
 
 #[tokio::test]

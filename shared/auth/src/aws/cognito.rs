@@ -11,24 +11,16 @@ use serde::Deserialize;
 
 use super::upstream::{Fault, FaultKind};
 use crate::config::CognitoConfig;
-use crate::contract::TokenDeliveryEvent;
+use crate::contract::{Secret, TokenDeliveryEvent};
 use crate::domain::email::Email;
 use crate::domain::error::{AuthError, TokenRejection};
 
 /// The ID and access tokens Cognito issued in a sign-in or refresh answer.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Tokens {
-    pub id_token: String,
-    pub access_token: String,
+    pub id_token: Secret,
+    pub access_token: Secret,
     pub expires_in: i64,
-}
-
-impl std::fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tokens")
-            .field("expires_in", &self.expires_in)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Who Cognito just issued tokens to, read from its own ID token.
@@ -46,7 +38,12 @@ impl Tokens {
     /// go through `crate::jwt::JwtVerifier` instead.
     pub fn identity(&self) -> Result<Identity, AuthError> {
         let malformed = || AuthError::Internal("Cognito returned a malformed token".into());
-        let payload = self.id_token.split('.').nth(1).ok_or_else(malformed)?;
+        let payload = self
+            .id_token
+            .expose()
+            .split('.')
+            .nth(1)
+            .ok_or_else(malformed)?;
         let bytes = URL_SAFE_NO_PAD.decode(payload).map_err(|_| malformed())?;
         serde_json::from_slice(&bytes)
             .map_err(|_| AuthError::Internal("Cognito returned unexpected claims".into()))
@@ -55,7 +52,7 @@ impl Tokens {
     /// The `auth_tokens` event that delivers these tokens to the guest `guest_id`.
     pub fn deliver(
         self,
-        refresh_token: String,
+        refresh_token: Secret,
         guest_id: String,
         email: String,
         cognito_sub: String,
@@ -63,9 +60,9 @@ impl Tokens {
         TokenDeliveryEvent {
             event_type: TokenDeliveryEvent::EVENT_TYPE,
             success: true,
-            id_token: self.id_token.into(),
-            access_token: self.access_token.into(),
-            refresh_token: refresh_token.into(),
+            id_token: self.id_token,
+            access_token: self.access_token,
+            refresh_token,
             expires_in: self.expires_in,
             guest_id,
             email,
@@ -75,35 +72,18 @@ impl Tokens {
 }
 
 /// A completed sign-in: the tokens and the refresh token that starts the session.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SignIn {
     pub tokens: Tokens,
-    pub refresh_token: String,
+    pub refresh_token: Secret,
 }
 
 /// New tokens for a refresh token; `rotated` is the refresh token that replaces the one given
 /// when the app client rotates them.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Refreshed {
     pub tokens: Tokens,
-    pub rotated: Option<String>,
-}
-
-impl std::fmt::Debug for SignIn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignIn")
-            .field("tokens", &self.tokens)
-            .finish_non_exhaustive()
-    }
-}
-
-impl std::fmt::Debug for Refreshed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Refreshed")
-            .field("tokens", &self.tokens)
-            .field("rotated", &self.rotated.is_some())
-            .finish()
-    }
+    pub rotated: Option<Secret>,
 }
 
 /// How Cognito answered a code.
@@ -114,14 +94,9 @@ pub enum CodeAnswer {
 }
 
 /// The pending EMAIL_OTP challenge; `session` must stay on the server.
+#[derive(Debug)]
 pub struct Challenge {
-    pub session: String,
-}
-
-impl std::fmt::Debug for Challenge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Challenge { session: *** }")
-    }
+    pub session: Secret,
 }
 
 /// Why Cognito refused a code.
@@ -234,7 +209,9 @@ impl Cognito {
             (name, session) = (selected.challenge_name, selected.session);
         }
         match (name, session) {
-            (Some(ChallengeNameType::EmailOtp), Some(session)) => Ok(Challenge { session }),
+            (Some(ChallengeNameType::EmailOtp), Some(session)) => Ok(Challenge {
+                session: session.into(),
+            }),
             (other, _) => Err(AuthError::Internal(format!(
                 "expected an EMAIL_OTP challenge, got {:?}; is EMAIL_OTP an allowed first factor of the pool?",
                 other.as_ref().map(|n| n.as_str())
@@ -397,14 +374,17 @@ fn refusal(fault: &Fault) -> Option<CodeRefusal> {
 
 /// The tokens of an `AuthenticationResult`, and its refresh token if it carries one (after a
 /// sign-in always; after a refresh only when the app client rotates refresh tokens).
-fn tokens(result: Option<AuthenticationResultType>) -> Result<(Tokens, Option<String>), AuthError> {
+fn tokens(result: Option<AuthenticationResultType>) -> Result<(Tokens, Option<Secret>), AuthError> {
     let result = result.ok_or_else(|| missing("AuthenticationResult"))?;
     let tokens = Tokens {
-        id_token: result.id_token.ok_or_else(|| missing("IdToken"))?,
-        access_token: result.access_token.ok_or_else(|| missing("AccessToken"))?,
+        id_token: result.id_token.ok_or_else(|| missing("IdToken"))?.into(),
+        access_token: result
+            .access_token
+            .ok_or_else(|| missing("AccessToken"))?
+            .into(),
         expires_in: i64::from(result.expires_in),
     };
-    Ok((tokens, result.refresh_token))
+    Ok((tokens, result.refresh_token.map(Secret::from)))
 }
 
 fn refreshed(result: Option<AuthenticationResultType>) -> Result<Refreshed, AuthError> {
@@ -441,7 +421,7 @@ mod tests {
 
     fn issued(id_token: String) -> Tokens {
         Tokens {
-            id_token,
+            id_token: id_token.into(),
             access_token: "access".into(),
             expires_in: 3600,
         }

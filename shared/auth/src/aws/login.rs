@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::upstream::Fault;
 use super::{Item, from_item, number, to_item};
+use crate::contract::Secret;
 use crate::domain::email::Email;
 use crate::domain::error::AuthError;
 use crate::domain::ids::{SessionToken, hex_digest};
@@ -36,7 +37,7 @@ pub struct LoginRecord {
     pub email: String,
     /// Removed once the login is used.
     #[serde(default)]
-    pub cognito_session: String,
+    pub cognito_session: Secret,
     pub status: LoginStatus,
     pub attempts: u32,
     pub otp_sent_at: i64,
@@ -223,7 +224,7 @@ impl LoginStore {
         &self,
         token: &SessionToken,
         email: &Email,
-        cognito_session: String,
+        cognito_session: Secret,
         conversation: Option<String>,
         now: i64,
     ) -> Result<LoginRecord, AuthError> {
