@@ -1,34 +1,34 @@
-//! The table definition shared with the infrastructure (`infra/tables.json`).
+//! The tables the local stack creates: the ones both stacks deploy
+//! (`booking_auth::config::tables`), under local names.
 
-use serde::Deserialize;
+use booking_auth::config::{Key, Table};
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct KeyDef {
-    pub name: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub role: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct TableDef {
     /// The environment variable that names this table for the functions.
-    pub env: String,
+    pub env: &'static str,
     pub local_name: String,
-    pub keys: Vec<KeyDef>,
-    pub ttl_attribute: Option<String>,
+    pub keys: &'static [Key],
+    pub ttl_attribute: Option<&'static str>,
 }
 
-#[derive(Debug, Deserialize)]
-struct File {
-    tables: Vec<TableDef>,
+/// Every table, named as the local stack names it.
+pub fn all() -> Vec<TableDef> {
+    Table::ALL
+        .iter()
+        .map(|&table| TableDef {
+            env: table.variable(),
+            local_name: local_name(table).to_owned(),
+            keys: table.keys(),
+            ttl_attribute: table.ttl_attribute(),
+        })
+        .collect()
 }
 
-pub const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/tables.json");
-
-pub fn load() -> Result<Vec<TableDef>, String> {
-    let text = std::fs::read_to_string(PATH).map_err(|e| format!("{PATH}: {e}"))?;
-    serde_json::from_str::<File>(&text)
-        .map(|f| f.tables)
-        .map_err(|e| format!("{PATH}: {e}"))
+fn local_name(table: Table) -> &'static str {
+    match table {
+        Table::AuthState => "booking-auth-state",
+        Table::Guests => "booking-guests",
+        Table::Reservations => "booking-reservations",
+    }
 }

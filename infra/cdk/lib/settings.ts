@@ -42,8 +42,6 @@ const functions = generated.functions as GeneratedFunction[]
 
 /** The tools' functions, each with a route on the HTTP API. */
 export const toolFunctions = functions.filter((f) => f.route !== null)
-/** The tables' logical ids by the variable that names each table. */
-export const tableIds = generated.table_ids as Record<string, string>
 /** The functions' metrics namespace and the alarms on their metrics (invoke::metrics::ALARMS). */
 export const metrics = generated.metrics as {
   namespace: string

@@ -29,8 +29,8 @@ import { Construct } from 'constructs'
 import gatewayProtocol from '../../agentcore/gateway-protocol.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
 import { agentTopology } from './agent'
-import { environmentOf, httpApi, metrics, settingParameters, tableIds, toolFunctions } from './settings'
-import tables from '../../tables.json'
+import { environmentOf, httpApi, metrics, settingParameters, toolFunctions } from './settings'
+import tables from '../../generated/tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
 
@@ -392,14 +392,11 @@ export class BookingAuthStack extends Stack {
     }
   }
 
-  /** The tables of infra/tables.json: keys and TTL attributes come from that one definition. */
+  /** The tables of infra/generated/tables.json (from shared/auth/src/config/tables.rs), by variable. */
   private tables(protect: CfnCondition): Record<string, CfnTable> {
     const out: Record<string, CfnTable> = {}
     for (const def of tables.tables) {
-      const env = def.env
-      const id = tableIds[env]
-      if (!id) throw new Error(`infra/tables.json's ${env} is no table setting`)
-      const table = new CfnTable(this, id, {
+      const table = new CfnTable(this, def.logical_id, {
         billingMode: 'PAY_PER_REQUEST',
         attributeDefinitions: def.keys.map((k) => ({ attributeName: k.name, attributeType: k.type })),
         keySchema: def.keys.map((k) => ({ attributeName: k.name, keyType: k.role })),
@@ -409,7 +406,7 @@ export class BookingAuthStack extends Stack {
         sseSpecification: { sseEnabled: true },
       })
       table.applyRemovalPolicy(RemovalPolicy.RETAIN)
-      out[env] = table
+      out[def.variable] = table
     }
     return out
   }

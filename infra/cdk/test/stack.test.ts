@@ -9,7 +9,7 @@ import { Architecture } from 'aws-cdk-lib/aws-lambda'
 import { AwsSolutionsChecks } from 'cdk-nag'
 import agentRuntime from '../../agentcore/agent-runtime.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
-import tables from '../../tables.json'
+import tables from '../../generated/tables.json'
 import { BookingAuthStack, MEMORY_MB, TIMEOUT_SECONDS, architectureFrom } from '../lib/stack'
 
 type Resources = Record<string, { Type: string; Properties: Record<string, any>; Condition?: string }>
@@ -186,10 +186,10 @@ test('the user pool signs in by email code on the Essentials plan and hides whet
   template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain' })
 })
 
-test('the tables follow infra/tables.json, on demand, encrypted, with point-in-time recovery', () => {
-  const ids = ['AuthStateTable', 'GuestsTable', 'ReservationsTable']
-  for (const [i, def] of tables.tables.entries()) {
-    const table = resources[logicalIdOf('AWS::DynamoDB::Table', ids[i])].Properties
+test('the tables follow infra/generated/tables.json, on demand, encrypted, with point-in-time recovery', () => {
+  assert.deepEqual(tables.tables.map((t) => t.logical_id), ['AuthStateTable', 'GuestsTable', 'ReservationsTable'])
+  for (const def of tables.tables) {
+    const table = resources[logicalIdOf('AWS::DynamoDB::Table', def.logical_id)].Properties
     assert.deepEqual(table.KeySchema, def.keys.map((k) => ({ AttributeName: k.name, KeyType: k.role })))
     assert.equal(table.TimeToLiveSpecification?.AttributeName ?? null, def.ttl_attribute)
     assert.equal(table.BillingMode, 'PAY_PER_REQUEST')

@@ -317,8 +317,8 @@ def email_cap(ctx: Context) -> Finding:
     except ClientError as err:
         message = err.response.get("Error", {}).get("Message", "")
         observed = f"{error_code(err)}: {message}"
-        # The functions' own rule (shared/auth/src/aws/upstream.rs, DAILY_EMAIL_CAP).
-        matches = error_code(err) == "LimitExceededException" and "daily email limit" in message.lower()
+        # The functions' own rule (shared/auth/src/aws/upstream.rs).
+        matches = error_code(err) == "LimitExceededException" and wire.DAILY_EMAIL_CAP in message.lower()
     finally:
         undo()
     return Finding(name, assumption, observed, matches,

@@ -1,5 +1,5 @@
-"""AgentCore's wire facts as the functions know them: infra/generated/wire.json, which
-infra/generate writes from the Rust module that every function shares."""
+"""AgentCore's wire facts, and how Cognito words its daily email cap, as the functions know them:
+infra/generated/wire.json, which infra/generate writes from the Rust code every function shares."""
 
 from __future__ import annotations
 
@@ -14,3 +14,5 @@ CONVERSATION_HEADER: str = _WIRE["conversation_header"]
 MESSAGE_VERSION: str = _WIRE["message_version"]
 # The client-context keys a Lambda target receives, by role (gateway_id, tool_name, …).
 CLIENT_CONTEXT_KEYS: dict[str, str] = _WIRE["client_context_keys"]
+# What the message of a LimitExceededException says when the pool's email sender spent its day.
+DAILY_EMAIL_CAP: str = _WIRE["cognito_daily_email_cap"]

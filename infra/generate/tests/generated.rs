@@ -9,7 +9,7 @@ use booking_auth::config::settings::ALL;
 use booking_auth_generate::{
     FUNCTIONS, bless_or_compare, configuration_table, functions_table, replace_between, routed,
     sam_alarms, sam_cors, sam_environment, sam_function, sam_function_outputs, sam_gateway_invokes,
-    sam_parameters, settings_json, sign_in_route, wire_json,
+    sam_parameters, sam_tables, settings_json, sign_in_route, tables_json, wire_json,
 };
 
 fn root() -> PathBuf {
@@ -30,14 +30,13 @@ fn generated_copies_match_their_one_home() {
     for path in ["infra/generated/wire.json", "agent/booking_agent/wire.json"] {
         bless_or_compare(root().join(path), wire.clone(), &mut stale);
     }
-    bless_or_compare(
-        root().join("infra/generated/settings.json"),
-        format!(
-            "{}\n",
-            serde_json::to_string_pretty(&settings_json()).unwrap()
-        ),
-        &mut stale,
-    );
+    for (path, data) in [
+        ("infra/generated/settings.json", settings_json()),
+        ("infra/generated/tables.json", tables_json()),
+    ] {
+        let text = format!("{}\n", serde_json::to_string_pretty(&data).unwrap());
+        bless_or_compare(root().join(path), text, &mut stale);
+    }
 
     let path = root().join("infra/template.yaml");
     let mut template = std::fs::read_to_string(&path).unwrap();
@@ -64,6 +63,7 @@ fn generated_copies_match_their_one_home() {
         ("function outputs", sam_function_outputs()),
         ("CORS", sam_cors()),
         ("alarms", sam_alarms()),
+        ("tables", sam_tables()),
         (
             "sign-in route",
             format!("        \"{}\":\n", sign_in_route()),

@@ -263,7 +263,7 @@ impl Stack {
             gateway_headers_arrive_empty: options.gateway_headers_arrive_empty,
             standin,
             standin_url,
-            tables: tables::load()?,
+            tables: tables::all(),
             cors_origins: std::iter::once(ORIGIN.to_owned())
                 .chain(extra_origins.iter().cloned())
                 .collect(),
@@ -411,9 +411,23 @@ impl Stack {
             ),
         ];
         for t in &self.tables {
-            env.push((t.env.as_str(), t.local_name.clone()));
+            env.push((t.env, t.local_name.clone()));
         }
         env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+    }
+
+    /// Write the function environment as an env file (`target/local-stack/functions.env`), for a
+    /// person who runs a function by hand against this stack.
+    pub fn write_env_file(&self) -> Result<PathBuf> {
+        let path = self.logs.join("functions.env");
+        let text: String = self
+            .function_env()
+            .iter()
+            // Quoted: a value may hold `=` (RUST_LOG's directives).
+            .map(|(k, v)| format!("{k}=\"{v}\"\n"))
+            .collect();
+        std::fs::write(&path, text)?;
+        Ok(path)
     }
 
     /// Clean state: empty tables, a fresh pool (no users, sessions or inbox), default settings, no faults.

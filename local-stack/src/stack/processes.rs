@@ -244,6 +244,7 @@ impl Stack {
     fn start_instances(&mut self, binaries: &Path) -> Result<()> {
         let log = self.logs.join("functions.log");
         std::fs::File::create(&log)?;
+        self.write_env_file()?;
         let env = self.function_env();
         for function in lambda_functions() {
             for _ in 0..INSTANCES {

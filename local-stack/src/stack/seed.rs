@@ -1,4 +1,4 @@
-//! The stack's data: tables created from `infra/tables.json`, users in the stand-in pool, guests
+//! The stack's data: the tables both stacks deploy (`booking_auth::config::tables`), users in the stand-in pool, guests
 //! and their reservations, and reading tables back.
 
 use aws_sdk_cognitoidentityprovider::types::{AttributeType, MessageActionType};
@@ -18,7 +18,7 @@ impl Stack {
                 .create_table()
                 .table_name(&table.local_name)
                 .billing_mode(BillingMode::PayPerRequest);
-            for key in &table.keys {
+            for key in table.keys {
                 let kind = if key.role == "RANGE" {
                     KeyType::Range
                 } else {
@@ -27,15 +27,15 @@ impl Stack {
                 create = create
                     .key_schema(
                         KeySchemaElement::builder()
-                            .attribute_name(&key.name)
+                            .attribute_name(key.name)
                             .key_type(kind)
                             .build()
                             .map_err(|e| e.to_string())?,
                     )
                     .attribute_definitions(
                         AttributeDefinition::builder()
-                            .attribute_name(&key.name)
-                            .attribute_type(ScalarAttributeType::from(key.kind.as_str()))
+                            .attribute_name(key.name)
+                            .attribute_type(ScalarAttributeType::from(key.kind))
                             .build()
                             .map_err(|e| e.to_string())?,
                     );
@@ -44,7 +44,7 @@ impl Stack {
                 .send()
                 .await
                 .map_err(|e| format!("CreateTable {}: {e:?}", table.local_name))?;
-            if let Some(ttl) = &table.ttl_attribute {
+            if let Some(ttl) = table.ttl_attribute {
                 self.dynamodb
                     .update_time_to_live()
                     .table_name(&table.local_name)
@@ -90,13 +90,13 @@ impl Stack {
         })
     }
 
-    /// The local name of the table `env` names (`infra/tables.json`).
+    /// The local name of the table `env` names.
     pub fn table(&self, env: &str) -> Result<&str> {
         self.tables
             .iter()
             .find(|t| t.env == env)
             .map(|t| t.local_name.as_str())
-            .ok_or_else(|| StackError(format!("no table for {env} in infra/tables.json")))
+            .ok_or_else(|| StackError(format!("no table is named by {env}")))
     }
 
     /// A guest with a user in the pool, a guest record and sample reservations.

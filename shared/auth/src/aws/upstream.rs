@@ -27,8 +27,9 @@ const THROTTLE_CODES: &[&str] = &[
 /// How Cognito reports its default email sender's daily cap: `LimitExceededException` with this
 /// in the message, as field reports show (the wording is not documented; the cap itself is:
 /// <https://docs.aws.amazon.com/cognito/latest/developerguide/limits.html>). Told apart from a
-/// throttle, which the same code also reports, by it.
-const DAILY_EMAIL_CAP: &str = "daily email limit";
+/// throttle, which the same code also reports, by it. The conformance probe reads it from
+/// `infra/generated/wire.json`.
+pub const DAILY_EMAIL_CAP: &str = "daily email limit";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {

@@ -19,5 +19,5 @@ pub use env::Env;
 pub use envelope::{CorsConfig, GuestTokenConfig, TokenArgument};
 pub use jwt::{JwtConfig, revocation_check};
 pub use policies::{budget_policy, otp_policy};
-pub use tables::Table;
+pub use tables::{Key, Table};
 pub use trust::TrustStore;
