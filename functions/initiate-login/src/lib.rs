@@ -59,7 +59,7 @@ impl Tool for InitiateLogin {
         args: InitiateLoginArgs,
         ctx: &CallContext,
     ) -> Result<LoginStarted, AuthError> {
-        let email = Email::parse(&args.email)?;
+        let email = Email::parse(args.email.as_str())?;
         let now = (self.clock)();
 
         // Every limit a code may cost, in one concurrent round: the address's send limits, the

@@ -54,7 +54,7 @@ impl Tool for VerifyOtp {
         ctx: &CallContext,
     ) -> Result<TokenDeliveryEvent, AuthError> {
         // Shape checks first: a typo in the code must not spend an attempt.
-        let email = Email::parse(&args.email)?;
+        let email = Email::parse(args.email.as_str())?;
         let code = OtpCode::parse(args.otp_code.expose())?;
         let token = SessionToken::parse(args.session_token.expose())?;
         // `args.attempts` and `args.otp_sent_at` are deliberately ignored: the record decides.

@@ -65,7 +65,7 @@ impl Tokens {
             refresh_token,
             expires_in: self.expires_in,
             guest_id,
-            email,
+            email: email.into(),
             cognito_sub,
         }
     }

@@ -3,7 +3,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Secret, ToolContract};
+use super::{EmailAddress, Secret, ToolContract};
 
 /// Served by `functions/initiate-login`.
 pub struct InitiateLoginContract;
@@ -27,7 +27,7 @@ impl ToolContract for InitiateLoginContract {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct InitiateLoginArgs {
     /// The guest's email address, exactly as they gave it.
-    pub email: String,
+    pub email: EmailAddress,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, JsonSchema)]

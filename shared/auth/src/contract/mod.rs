@@ -10,6 +10,7 @@
 //!
 //! This layer depends on `crate::domain` only.
 
+mod address;
 pub mod failure;
 pub mod generate;
 mod get_my_reservations;
@@ -25,6 +26,7 @@ use schemars::{JsonSchema, Schema, schema_for};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use address::EmailAddress;
 pub use failure::{ErrorCode, Failure};
 pub use get_my_reservations::{
     GetMyReservationsContract, Reservation, ReservationsArgs, ReservationsResult,

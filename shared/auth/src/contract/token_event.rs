@@ -3,11 +3,11 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::Secret;
+use super::{EmailAddress, Secret};
 
 /// The `auth_tokens` delivery event: the frontend finds it in the agent's stream and stores the
 /// session. `verify_otp` and `refresh` both answer with it, so one type guard serves both.
-#[derive(Clone, Serialize, PartialEq, Eq, JsonSchema)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, JsonSchema)]
 pub struct TokenDeliveryEvent {
     /// The discriminator a frontend looks for in the agent's stream.
     #[schemars(with = "String", extend("const" = "auth_tokens"))]
@@ -25,20 +25,11 @@ pub struct TokenDeliveryEvent {
     pub expires_in: i64,
     /// The guest's booking reference, e.g. `GST-2026-7K2Q9X`.
     pub guest_id: String,
-    pub email: String,
+    pub email: EmailAddress,
     /// The Cognito user id (`sub`).
     pub cognito_sub: String,
 }
 
 impl TokenDeliveryEvent {
     pub const EVENT_TYPE: &'static str = "auth_tokens";
-}
-
-/// The tokens are `Secret`; the address is the guest's and stays out of logs too.
-impl std::fmt::Debug for TokenDeliveryEvent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenDeliveryEvent")
-            .field("guest_id", &self.guest_id)
-            .finish_non_exhaustive()
-    }
 }

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::{Secret, TokenDeliveryEvent, ToolContract};
+use super::{EmailAddress, Secret, TokenDeliveryEvent, ToolContract};
 
 /// Served by `functions/verify-otp`.
 pub struct VerifyOtpContract;
@@ -25,10 +25,10 @@ impl ToolContract for VerifyOtpContract {
     type Output = TokenDeliveryEvent;
 }
 
-#[derive(Clone, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct VerifyOtpArgs {
     /// The same email address that was given to `initiate_login`.
-    pub email: String,
+    pub email: EmailAddress,
     /// The code from the email, 6 to 8 digits, as the guest typed it.
     #[serde(deserialize_with = "string_or_number")]
     pub otp_code: Secret,
@@ -44,12 +44,6 @@ pub struct VerifyOtpArgs {
     #[serde(default)]
     #[schemars(skip)]
     pub attempts: Option<Value>,
-}
-
-impl std::fmt::Debug for VerifyOtpArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("VerifyOtpArgs { .. }")
-    }
 }
 
 fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {

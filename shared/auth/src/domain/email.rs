@@ -37,11 +37,16 @@ impl Email {
 
     /// `j***@e***.com`: enough for a guest to recognise their address, not enough to read it.
     pub fn masked(&self) -> String {
-        let (local, domain) = self.0.rsplit_once('@').unwrap_or(("", &self.0));
-        let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
-        let tld = domain.rsplit_once('.').map(|(_, t)| t).unwrap_or("");
-        format!("{}***@{}***.{tld}", first(local), first(domain))
+        mask(&self.0)
     }
+}
+
+/// An address as [`Email::masked`] prints it, for a string not (yet) parsed.
+pub fn mask(address: &str) -> String {
+    let (local, domain) = address.rsplit_once('@').unwrap_or(("", address));
+    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
+    let tld = domain.rsplit_once('.').map(|(_, t)| t).unwrap_or("");
+    format!("{}***@{}***.{tld}", first(local), first(domain))
 }
 
 fn valid_local(local: &str) -> bool {
