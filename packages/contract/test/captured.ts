@@ -1,5 +1,5 @@
 // Outputs of the real functions, captured by the end-to-end tests on the local stack
-// (`cargo test -p local-stack --test e2e` writes them to target/local-stack/captured/).
+// (`cargo test --workspace --test e2e` writes them to target/local-stack/captured/).
 import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
