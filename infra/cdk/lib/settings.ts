@@ -1,6 +1,7 @@
-// The functions' settings, environment, routes and permissions, from infra/generated/settings.json:
-// infra/generate writes it from the Rust settings table and each function's DEPLOY, and writes the
-// SAM template's copies from the same source, so neither stack holds a hand copy.
+// The functions' settings, environment, routes and permissions, and the stack's own parameters, from
+// infra/generated/settings.json: infra/generate writes it from the Rust settings table, each
+// function's DEPLOY and its stack parameters, and writes the SAM template's copies from the same
+// source, so neither stack holds a hand copy.
 import { CfnParameter, Fn } from 'aws-cdk-lib'
 import { Construct } from 'constructs'
 import generated from '../../generated/settings.json'
@@ -12,7 +13,8 @@ interface CloudFormationParameter {
   MinValue?: number
   MaxValue?: number
   AllowedValues?: string[]
-  Description: string
+  AllowedPattern?: string
+  Description?: string
 }
 
 interface GeneratedSetting {
@@ -38,6 +40,7 @@ export interface GeneratedFunction {
 }
 
 const settings = generated.settings as GeneratedSetting[]
+const stackOnly = generated.stack_parameters as { name: string; cloudformation: CloudFormationParameter }[]
 const functions = generated.functions as GeneratedFunction[]
 
 /** The tools' functions, each with a route on the HTTP API. */
@@ -64,18 +67,32 @@ export const httpApi = generated.http_api as {
 export function settingParameters(scope: Construct): Record<string, CfnParameter> {
   const out: Record<string, CfnParameter> = {}
   for (const { parameter } of settings) {
-    if (!parameter) continue
-    const cfn = parameter.cloudformation
-    out[parameter.name] = new CfnParameter(scope, parameter.name, {
-      type: cfn.Type,
-      default: cfn.Default,
-      minValue: cfn.MinValue,
-      maxValue: cfn.MaxValue,
-      allowedValues: cfn.AllowedValues,
-      description: cfn.Description,
-    })
+    if (parameter) out[parameter.name] = declare(scope, parameter.name, parameter.cloudformation)
   }
   return out
+}
+
+/** The stack's own parameters (infra/generate/src/stack_parameters.rs: validities, the sender, the
+ * Gateway and the agent, throttling, alarm thresholds); `get` refuses a name that is not one. */
+export function stackParameters(scope: Construct): (name: string) => CfnParameter {
+  const out = new Map(stackOnly.map(({ name, cloudformation }) => [name, declare(scope, name, cloudformation)]))
+  return (name) => {
+    const parameter = out.get(name)
+    if (!parameter) throw new Error(`infra/generated/settings.json has no stack parameter ${name}`)
+    return parameter
+  }
+}
+
+function declare(scope: Construct, name: string, cfn: CloudFormationParameter): CfnParameter {
+  return new CfnParameter(scope, name, {
+    type: cfn.Type,
+    default: cfn.Default,
+    minValue: cfn.MinValue,
+    maxValue: cfn.MaxValue,
+    allowedValues: cfn.AllowedValues,
+    allowedPattern: cfn.AllowedPattern,
+    description: cfn.Description,
+  })
 }
 
 /** A function's environment: each variable from its parameter or from the resource that wires it. */

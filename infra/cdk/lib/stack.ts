@@ -29,7 +29,7 @@ import { Construct } from 'constructs'
 import gatewayProtocol from '../../agentcore/gateway-protocol.json'
 import gatewayTargets from '../../agentcore/gateway-targets.json'
 import { agentTopology } from './agent'
-import { environmentOf, httpApi, metrics, settingParameters, toolFunctions } from './settings'
+import { environmentOf, httpApi, metrics, settingParameters, stackParameters, toolFunctions } from './settings'
 import tables from '../../generated/tables.json'
 
 const WORKSPACE = path.resolve(__dirname, '../../..')
@@ -246,100 +246,32 @@ export class BookingAuthStack extends Stack {
   }
 
   private parameters() {
-    const param = (id: string, props: ConstructorParameters<typeof CfnParameter>[2]) =>
-      new CfnParameter(this, id, props)
+    const param = stackParameters(this)
     const p = {
-      accessTokenValidity: param('AccessTokenValidityMinutes', { type: 'Number', default: 60, minValue: 5, maxValue: 1440 }),
-      idTokenValidity: param('IdTokenValidityMinutes', { type: 'Number', default: 60, minValue: 5, maxValue: 1440 }),
-      refreshTokenValidity: param('RefreshTokenValidityDays', { type: 'Number', default: 30, minValue: 1, maxValue: 3650 }),
-      refreshTokenRotation: param('RefreshTokenRotation', {
-        type: 'String', default: 'ENABLED', allowedValues: ['ENABLED', 'DISABLED'],
-        description: 'With ENABLED every refresh returns a new refresh token and retires the old one.',
-      }),
-      sesIdentityArn: param('SesIdentityArn', {
-        type: 'String', default: '',
-        description:
-          "ARN of a verified SES identity to send the codes from. Empty uses Cognito's default sender, " +
-          'which is limited to a few dozen emails a day: fine for a trial, not for guests.',
-      }),
-      sesFromAddress: param('SesFromAddress', { type: 'String', default: '', description: 'The From address for SES.' }),
-      acceptCognitoEmailCap: param('AcceptCognitoEmailCap', {
-        type: 'String', default: 'false', allowedValues: ['true', 'false'],
-        description:
-          'Without SesIdentityArn the deploy is refused unless this is "true": Cognito\'s default sender stops sending ' +
-          'codes for the day after a few dozen, and every guest after that is refused EMAIL_QUOTA_EXCEEDED. Set it only for a trial.',
-      }),
-      tableDeletionProtection: param('TableDeletionProtection', { type: 'String', default: 'true', allowedValues: ['true', 'false'] }),
-      logRetentionDays: param('LogRetentionDays', {
-        // A string, like the allowed values CfnParameter takes: a number draws cfn-lint's E2015.
-        type: 'Number', default: '30',
-        allowedValues: ['1', '3', '5', '7', '14', '30', '60', '90', '120', '150', '180', '365', '400', '545', '731', '1096', '1827', '2192', '2557', '2922', '3288', '3653'],
-      }),
-      guestTokenInterceptor: param('GuestTokenInterceptor', {
-        type: 'String', default: 'false', allowedValues: ['true', 'false'],
-        description:
-          "Put the guest-token-interceptor function in front of the Gateway's targets as its REQUEST interceptor: it " +
-          'forwards X-Guest-Authorization to get_my_reservations and sign_out only, and strips any token the model ' +
-          'put in their arguments. Needs CreateGateway "true".',
-      }),
-      loginRouteRateLimit: param('LoginRouteRateLimit', {
-        type: 'Number', default: 5, minValue: 1,
-        description: 'Requests per second the HTTP API lets through to POST /auth/login (steady state).',
-      }),
-      loginRouteBurstLimit: param('LoginRouteBurstLimit', {
-        type: 'Number', default: 10, minValue: 1,
-        description: 'Requests the HTTP API lets through to POST /auth/login at once (burst).',
-      }),
-      apiRateLimit: param('ApiRateLimit', {
-        type: 'Number', default: 50, minValue: 1,
-        description: 'Requests per second the HTTP API lets through to each of its other routes.',
-      }),
-      apiBurstLimit: param('ApiBurstLimit', {
-        type: 'Number', default: 100, minValue: 1,
-        description: 'Requests the HTTP API lets through to each of its other routes at once.',
-      }),
-      alarmTopicArn: param('AlarmTopicArn', {
-        type: 'String', default: '',
-        description: 'SNS topic the alarms notify; empty for alarms without actions.',
-      }),
-      poolBudgetAlarmPercent: param('PoolBudgetAlarmPercent', {
-        type: 'Number', default: 80, minValue: 1, maxValue: 100,
-        description: 'Alarm when a pool-wide sign-in budget (codes per minute or hour, new users per hour) is this full.',
-      }),
-      upstreamErrorsAlarmThreshold: param('UpstreamErrorsAlarmThreshold', {
-        type: 'Number', default: 10, minValue: 1,
-        description: 'Alarm at this many failed Cognito, DynamoDB or JWKS calls in five minutes.',
-      }),
-      lockoutsAlarmThreshold: param('LockoutsAlarmThreshold', {
-        type: 'Number', default: 20, minValue: 1,
-        description: 'Alarm at this many logins locked by wrong codes in five minutes (code guessing).',
-      }),
-      jwtRejectionsAlarmThreshold: param('JwtRejectionsAlarmThreshold', {
-        type: 'Number', default: 100, minValue: 1,
-        description: 'Alarm at this many refused guest tokens in five minutes (forged or replayed tokens).',
-      }),
-      createGatewayParam: param('CreateGateway', {
-        type: 'String', default: 'true', allowedValues: ['true', 'false'],
-        description: 'Create an AgentCore Gateway with one Lambda target per function. "false" in regions without AgentCore.',
-      }),
-      agentCodeBucket: param('AgentCodeBucket', {
-        type: 'String', default: '',
-        description:
-          "S3 bucket holding the agent's code package (scripts/package-agent uploads it). Set, the stack also creates " +
-          "the agent's AgentCore Runtime and a Cognito Identity Pool whose roles may invoke only that runtime. Empty: tools only.",
-      }),
-      agentCodeKey: param('AgentCodeKey', {
-        type: 'String', default: '',
-        description: "The package's object key, as scripts/package-agent prints it (named by its SHA-256).",
-      }),
-      agentModel: param('AgentModel', {
-        type: 'String', default: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0', allowedPattern: '^[a-z0-9][a-z0-9.:-]{2,199}$',
-        description: "The Bedrock model the agent calls: an inference profile id or a foundation model id. The agent's role may invoke this model only.",
-      }),
-      agentRuntimeName: param('AgentRuntimeName', {
-        type: 'String', default: 'booking_agent', allowedPattern: '^[a-zA-Z][a-zA-Z0-9_]{0,47}$',
-        description: "The runtime's name (unique in the account and Region).",
-      }),
+      accessTokenValidity: param('AccessTokenValidityMinutes'),
+      idTokenValidity: param('IdTokenValidityMinutes'),
+      refreshTokenValidity: param('RefreshTokenValidityDays'),
+      refreshTokenRotation: param('RefreshTokenRotation'),
+      sesIdentityArn: param('SesIdentityArn'),
+      sesFromAddress: param('SesFromAddress'),
+      acceptCognitoEmailCap: param('AcceptCognitoEmailCap'),
+      tableDeletionProtection: param('TableDeletionProtection'),
+      logRetentionDays: param('LogRetentionDays'),
+      guestTokenInterceptor: param('GuestTokenInterceptor'),
+      loginRouteRateLimit: param('LoginRouteRateLimit'),
+      loginRouteBurstLimit: param('LoginRouteBurstLimit'),
+      apiRateLimit: param('ApiRateLimit'),
+      apiBurstLimit: param('ApiBurstLimit'),
+      alarmTopicArn: param('AlarmTopicArn'),
+      poolBudgetAlarmPercent: param('PoolBudgetAlarmPercent'),
+      upstreamErrorsAlarmThreshold: param('UpstreamErrorsAlarmThreshold'),
+      lockoutsAlarmThreshold: param('LockoutsAlarmThreshold'),
+      jwtRejectionsAlarmThreshold: param('JwtRejectionsAlarmThreshold'),
+      createGatewayParam: param('CreateGateway'),
+      agentCodeBucket: param('AgentCodeBucket'),
+      agentCodeKey: param('AgentCodeKey'),
+      agentModel: param('AgentModel'),
+      agentRuntimeName: param('AgentRuntimeName'),
     }
     const createGateway = new CfnCondition(this, 'GatewayEnabled', {
       expression: Fn.conditionEquals(p.createGatewayParam.valueAsString, 'true'),

@@ -6,10 +6,12 @@
 use std::path::PathBuf;
 
 use booking_auth::config::settings::ALL;
+use booking_auth_generate::stack_parameters::stack_parameters_table;
 use booking_auth_generate::{
     FUNCTIONS, bless_or_compare, configuration_table, functions_table, replace_between, routed,
     sam_alarms, sam_cors, sam_environment, sam_function, sam_function_outputs, sam_gateway_invokes,
-    sam_parameters, sam_tables, settings_json, sign_in_route, tables_json, wire_json,
+    sam_parameters, sam_stack_parameters, sam_tables, settings_json, sign_in_route, tables_json,
+    wire_json,
 };
 
 fn root() -> PathBuf {
@@ -64,6 +66,7 @@ fn generated_copies_match_their_one_home() {
         ("CORS", sam_cors()),
         ("alarms", sam_alarms()),
         ("tables", sam_tables()),
+        ("stack parameters", sam_stack_parameters()),
         (
             "sign-in route",
             format!("        \"{}\":\n", sign_in_route()),
@@ -87,6 +90,11 @@ fn generated_copies_match_their_one_home() {
 
     for (doc, name, table) in [
         ("docs/deployment.md", "functions", functions_table()),
+        (
+            "docs/deployment.md",
+            "stack parameters",
+            stack_parameters_table(),
+        ),
         (
             "docs/configuration.md",
             "configuration",
