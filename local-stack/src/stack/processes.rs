@@ -186,7 +186,7 @@ impl Stack {
         self.watch = Some(watch);
         self.start_instances(&binaries)?;
         for function in functions() {
-            // A first invoke starts each function; `{}` is refused by every one without any AWS call.
+            // Each answers once it polls; `{}` is refused by every one without any AWS call.
             self.warm_up(function, json!({}), |out| {
                 out.get("success") == Some(&Value::Bool(false))
             })?;
