@@ -155,7 +155,7 @@ pub const STACK_PARAMETERS: &[StackParameter] = &[
             "1", "3", "5", "7", "14", "30", "60", "90", "120", "150", "180", "365", "400", "545",
             "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653",
         ]),
-        description: "Days the functions' and the agent's logs are kept.",
+        description: "Days the functions' logs and the HTTP API's access logs are kept.",
     },
     StackParameter {
         name: "LoginRouteRateLimit",
