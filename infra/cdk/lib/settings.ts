@@ -73,7 +73,7 @@ export function settingParameters(scope: Construct): Record<string, CfnParameter
 }
 
 /** The stack's own parameters (infra/generate/src/stack_parameters.rs: validities, the sender, the
- * Gateway and the agent, throttling, alarm thresholds); `get` refuses a name that is not one. */
+ * Gateway and the agent, throttling, alarm thresholds), by name; a name that is not one is refused. */
 export function stackParameters(scope: Construct): (name: string) => CfnParameter {
   const out = new Map(stackOnly.map(({ name, cloudformation }) => [name, declare(scope, name, cloudformation)]))
   return (name) => {
