@@ -1,7 +1,8 @@
 //! Start, drive and stop the local stack. One `Stack`, its concerns in one module each:
-//! [`processes`] (moto, `cargo lambda watch`, the functions and the local Gateways), [`seed`] (tables, users, guests and their
-//! reservations), [`standin`] (controlling the Cognito stand-in and reading its inbox) and
-//! [`invoke`] (calling the functions as Lambda, the Gateway and a function URL would).
+//! [`processes`] (moto, `cargo lambda watch`, the functions and the local Gateways), [`seed`]
+//! (tables, users, guests and their reservations), [`standin`] (controlling the Cognito stand-in
+//! and reading its inbox) and [`invoke`] (calling the functions as Lambda, the Gateway and a
+//! function URL would).
 
 mod invoke;
 mod processes;
