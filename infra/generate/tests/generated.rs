@@ -126,6 +126,23 @@ fn every_setting_is_read_by_some_function() {
 }
 
 #[test]
+fn every_alarm_threshold_is_a_stack_parameter() {
+    use booking_auth::invoke::metrics::{ALARMS, Threshold};
+    use booking_auth_generate::stack_parameters::{SAM_ONLY, STACK_PARAMETERS};
+    for alarm in &ALARMS {
+        if let Threshold::Parameter(name) = alarm.threshold {
+            assert!(
+                STACK_PARAMETERS
+                    .iter()
+                    .any(|p| p.name == name && !SAM_ONLY.contains(&name)),
+                "{}'s threshold {name} is no parameter of both stacks",
+                alarm.id
+            );
+        }
+    }
+}
+
+#[test]
 fn the_block_replacement_keeps_the_markers_and_refuses_a_missing_one() {
     let text = "a\n  # BEGIN X: note\nold\n  # END X\nb\n";
     assert_eq!(
